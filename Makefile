@@ -1,0 +1,35 @@
+# Two commands on a fresh machine with only python3: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+run: venv
+	$(BIN)/labshare migrate --no-input -v0
+	$(BIN)/labshare demo --size small --if-empty
+	PORT=$(PORT) $(BIN)/labshare serve
+
+# The suite on SQLite, then again on PostgreSQL when DATABASE_URL names one.
+test: venv
+	$(BIN)/ruff check src tests
+	$(BIN)/labshare makemigrations --check --dry-run -v0
+	env -u DATABASE_URL $(BIN)/pytest
+	case "$$DATABASE_URL" in postgres*) $(BIN)/pytest ;; *) echo "DATABASE_URL names no PostgreSQL database: SQLite only." ;; esac
+
+lint: venv
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class OauthConfig(AppConfig):
+    name = "labshare.oauth"

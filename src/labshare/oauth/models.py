@@ -1,0 +1,55 @@
+"""OAuth applications (django-oauth-toolkit's model, swapped in) and lab authorisations."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from oauth2_provider.models import AbstractApplication
+
+from labshare.accounts.models import Account, AccountType
+
+SCOPES = ("read_user", "read_accounts", "read_equipment", "read_projects", "read_bookings")
+
+
+class Application(AbstractApplication):
+    """A registered client, with the company details and scopes the registration form asks for."""
+
+    company_name = models.CharField(max_length=200, blank=True)
+    website_url = models.URLField(blank=True)
+    scopes = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Space-separated scopes the application may ask for.",
+    )
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+
+class Authorisation(models.Model):
+    """A user's consent to one application, and the labs it may read.
+
+    Every access and refresh token the application holds for the user reads these labs;
+    revoking the authorisation deletes all of them.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="authorisations")
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL, on_delete=models.CASCADE, related_name="authorisations"
+    )
+    labs = models.ManyToManyField(
+        Account, related_name="authorisations", limit_choices_to={"account_type": AccountType.LAB}
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "application"], name="one_authorisation_per_application"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} -> {self.application}"

@@ -1,0 +1,23 @@
+"""`labshare serve`: the production WSGI server (gunicorn), one worker per core."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labshare.settings")
+    import django
+
+    django.setup()
+    from labshare.demo.banner import print_banner
+
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    workers = os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 1))
+    print_banner(f"http://{host}:{port}")
+    sys.stdout.flush()
+    os.execv(
+        sys.executable,
+        [sys.executable, "-m", "gunicorn", "labshare.wsgi", "--bind", f"{host}:{port}",
+         "--workers", workers, "--access-logfile", "-", *sys.argv[2:]],
+    )
