@@ -171,3 +171,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that a server process started by the end-to-end tests sees it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_labshare.sqlite3")}
