@@ -18,6 +18,17 @@ def main() -> None:
     sys.stdout.flush()
     os.execv(
         sys.executable,
-        [sys.executable, "-m", "gunicorn", "labshare.wsgi", "--bind", f"{host}:{port}",
-         "--workers", workers, "--access-logfile", "-", *sys.argv[2:]],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "labshare.wsgi",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            workers,
+            "--access-logfile",
+            "-",
+            *sys.argv[2:],
+        ],
     )

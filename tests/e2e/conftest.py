@@ -34,8 +34,18 @@ def start_server(extra_env: dict | None = None, workers: int = 1) -> tuple[subpr
     port = free_port()
     env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "labshare.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--threads", "4"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "labshare.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

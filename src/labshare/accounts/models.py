@@ -130,7 +130,7 @@ class Account(models.Model):
                 name="department_belongs_to_organisation_only",
                 condition=~Q(account_type="department")
                 | Q(organisation__isnull=False, department__isnull=True),
-                violation_error_message="A department belongs to exactly one organisation and to no department.",
+                violation_error_message="A department belongs to one organisation and to no department.",
             ),
             models.CheckConstraint(
                 name="lab_in_department_has_its_organisation",
@@ -147,10 +147,6 @@ class Account(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.get_account_type_display().lower()})"
 
-    @property
-    def is_lab(self) -> bool:
-        return self.account_type == AccountType.LAB
-
     def save(self, *args, **kwargs) -> None:
         # A lab in a department always sits in that department's organisation.
         if self.account_type == AccountType.LAB and self.department_id and not self.organisation_id:
@@ -160,6 +156,10 @@ class Account(models.Model):
     def clean(self) -> None:
         super().clean()
         hierarchy_errors(self)
+
+    @property
+    def is_lab(self) -> bool:
+        return self.account_type == AccountType.LAB
 
 
 def hierarchy_errors(account: Account) -> None:
@@ -172,7 +172,9 @@ def hierarchy_errors(account: Account) -> None:
             raise ValidationError("An organisation cannot belong to another account.")
     elif kind == AccountType.DEPARTMENT:
         if department:
-            raise ValidationError({"department": "A department cannot belong to a department: it belongs to an organisation."})
+            raise ValidationError(
+                {"department": "A department cannot belong to a department: it belongs to an organisation."}
+            )
         if organisation is None:
             raise ValidationError({"organisation": "A department must belong to an organisation."})
     elif kind == AccountType.LAB and department and department.account_type != AccountType.DEPARTMENT:

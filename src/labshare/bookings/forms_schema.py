@@ -17,7 +17,12 @@ FIELD_VALIDATIONS: dict[str, dict[str, tuple[type, ...]]] = {
     "paragraph": {},
     "shortText": {"isRequired": (bool,)},
     "longText": {"isRequired": (bool,)},
-    "number": {"isRequired": (bool,), "allowDecimals": (bool,), "minValue": (int, float), "maxValue": (int, float)},
+    "number": {
+        "isRequired": (bool,),
+        "allowDecimals": (bool,),
+        "minValue": (int, float),
+        "maxValue": (int, float),
+    },
     "valueUnit": {"isRequired": (bool,), "allowDecimals": (bool,), "unitType": (str,)},
     "dateTime": {"isRequired": (bool,), "onlyDate": (bool,)},
     "radioButton": {"isRequired": (bool,)},

@@ -28,9 +28,7 @@ class Booking(models.Model):
     """A slot on a piece of equipment, provided by its lab to a requester."""
 
     equipment = models.ForeignKey(Equipment, on_delete=models.PROTECT, related_name="bookings")
-    provider_lab = models.ForeignKey(
-        Account, on_delete=models.PROTECT, related_name="provided_bookings"
-    )
+    provider_lab = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="provided_bookings")
     provider_organisation = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -50,7 +48,9 @@ class Booking(models.Model):
     booking_type = models.CharField(max_length=12, choices=BookingType.choices, default=BookingType.INTERNAL)
     cost = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="GBP")
-    charging_type = models.CharField(max_length=20, choices=ChargingType.choices, default=ChargingType.PER_HOUR)
+    charging_type = models.CharField(
+        max_length=20, choices=ChargingType.choices, default=ChargingType.PER_HOUR
+    )
     duration = models.PositiveIntegerField(help_text="Minutes between start and end.")
     add_ons = models.TextField(blank=True)
     projects = models.ManyToManyField(Project, blank=True, related_name="bookings")
@@ -184,12 +184,12 @@ class CustomFormResponse(models.Model):
     def __str__(self) -> str:
         return f"Response {self.pk} to {self.version}"
 
-    def clean(self) -> None:
-        if self.version_id:
-            validate_answers(self.version.fields, self.answers)
-
     def save(self, *args, **kwargs) -> None:
         validate_answers(self.version.fields, self.answers)
         if "update_fields" not in kwargs:
             self.updated_at = timezone.now()
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.version_id:
+            validate_answers(self.version.fields, self.answers)

@@ -59,7 +59,9 @@ class Equipment(models.Model):
     city = models.CharField(max_length=120, blank=True)
     country = models.CharField(max_length=120, blank=True)
     currency = models.CharField(max_length=3, default="GBP")
-    charging_type = models.CharField(max_length=20, choices=ChargingType.choices, default=ChargingType.PER_HOUR)
+    charging_type = models.CharField(
+        max_length=20, choices=ChargingType.choices, default=ChargingType.PER_HOUR
+    )
     hourly_rate = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="equipment"

@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken, set_token_value
-from oauthlib.common import generate_token
 from oauth2_provider.settings import oauth2_settings
+from oauthlib.common import generate_token
 
 from labshare.accounts.models import Account, User
 from labshare.oauth.models import SCOPES, Application, Authorisation

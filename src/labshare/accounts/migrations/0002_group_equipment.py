@@ -6,74 +6,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('equipment', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("equipment", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='group',
-            name='equipment',
-            field=models.ManyToManyField(blank=True, related_name='groups', to='equipment.equipment'),
+            model_name="group",
+            name="equipment",
+            field=models.ManyToManyField(blank=True, related_name="groups", to="equipment.equipment"),
         ),
         migrations.AddField(
-            model_name='group',
-            name='lab',
-            field=models.ForeignKey(limit_choices_to={'account_type': 'lab'}, on_delete=django.db.models.deletion.CASCADE, related_name='groups', to='accounts.account'),
+            model_name="group",
+            name="lab",
+            field=models.ForeignKey(
+                limit_choices_to={"account_type": "lab"},
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="groups",
+                to="accounts.account",
+            ),
         ),
         migrations.AddField(
-            model_name='group',
-            name='members',
-            field=models.ManyToManyField(blank=True, related_name='lab_groups', to=settings.AUTH_USER_MODEL),
+            model_name="group",
+            name="members",
+            field=models.ManyToManyField(blank=True, related_name="lab_groups", to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='lab',
-            field=models.ForeignKey(limit_choices_to={'account_type': 'lab'}, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='accounts.account'),
+            model_name="membership",
+            name="lab",
+            field=models.ForeignKey(
+                limit_choices_to={"account_type": "lab"},
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="accounts.account",
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL),
+            model_name="membership",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['-created_at', '-id'], name='account_newest'),
+            model_name="account",
+            index=models.Index(fields=["-created_at", "-id"], name="account_newest"),
         ),
         migrations.AddIndex(
-            model_name='account',
-            index=models.Index(fields=['account_type', 'name'], name='account_type_name'),
+            model_name="account",
+            index=models.Index(fields=["account_type", "name"], name="account_type_name"),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('account_type', 'organisation'), _negated=True), models.Q(('department__isnull', True), ('organisation__isnull', True)), _connector='OR'), name='organisation_has_no_parent', violation_error_message='An organisation cannot belong to another account.'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("account_type", "organisation"), _negated=True),
+                    models.Q(("department__isnull", True), ("organisation__isnull", True)),
+                    _connector="OR",
+                ),
+                name="organisation_has_no_parent",
+                violation_error_message="An organisation cannot belong to another account.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('account_type', 'department'), _negated=True), models.Q(('department__isnull', True), ('organisation__isnull', False)), _connector='OR'), name='department_belongs_to_organisation_only', violation_error_message='A department belongs to exactly one organisation and to no department.'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("account_type", "department"), _negated=True),
+                    models.Q(("department__isnull", True), ("organisation__isnull", False)),
+                    _connector="OR",
+                ),
+                name="department_belongs_to_organisation_only",
+                violation_error_message="A department belongs to one organisation and to no department.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('account_type', 'lab'), _negated=True), ('department__isnull', True), ('organisation__isnull', False), _connector='OR'), name='lab_in_department_has_its_organisation', violation_error_message="A lab in a department belongs to that department's organisation."),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("account_type", "lab"), _negated=True),
+                    ("department__isnull", True),
+                    ("organisation__isnull", False),
+                    _connector="OR",
+                ),
+                name="lab_in_department_has_its_organisation",
+                violation_error_message="A lab in a department belongs to that department's organisation.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('account_type__in', ['organisation', 'department', 'lab'])), name='account_type_is_known', violation_error_message='The account type must be organisation, department or lab.'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("account_type__in", ["organisation", "department", "lab"])),
+                name="account_type_is_known",
+                violation_error_message="The account type must be organisation, department or lab.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='group',
-            index=models.Index(fields=['lab', '-created_at', '-id'], name='group_lab_newest'),
+            model_name="group",
+            index=models.Index(fields=["lab", "-created_at", "-id"], name="group_lab_newest"),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['lab', 'role'], name='membership_lab_role'),
+            model_name="membership",
+            index=models.Index(fields=["lab", "role"], name="membership_lab_role"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'lab'), name='one_membership_per_lab'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(fields=("user", "lab"), name="one_membership_per_lab"),
         ),
     ]

@@ -2,145 +2,338 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import labshare.bookings.forms_schema
 from django.conf import settings
 from django.db import migrations, models
 
+import labshare.bookings.forms_schema
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_group_equipment'),
-        ('equipment', '0001_initial'),
-        ('projects', '0001_initial'),
+        ("accounts", "0002_group_equipment"),
+        ("equipment", "0001_initial"),
+        ("projects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Booking',
+            name="Booking",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_time', models.DateTimeField()),
-                ('end_time', models.DateTimeField()),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('status', models.CharField(choices=[('Requested', 'Requested'), ('Booked', 'Booked'), ('Completed', 'Completed'), ('Cancelled', 'Cancelled'), ('Declined', 'Declined')], default='Requested', max_length=12)),
-                ('booking_type', models.CharField(choices=[('internal', 'Internal'), ('external', 'External'), ('maintenance', 'Maintenance')], default='internal', max_length=12)),
-                ('cost', models.DecimalField(decimal_places=2, default=0, max_digits=12)),
-                ('currency', models.CharField(default='GBP', max_length=3)),
-                ('charging_type', models.CharField(choices=[('Per Hour', 'Per hour'), ('Per Day', 'Per day'), ('Per Booking', 'Per booking'), ('Free', 'Free')], default='Per Hour', max_length=20)),
-                ('duration', models.PositiveIntegerField(help_text='Minutes between start and end.')),
-                ('add_ons', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('creator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings_created', to=settings.AUTH_USER_MODEL)),
-                ('equipment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='equipment.equipment')),
-                ('projects', models.ManyToManyField(blank=True, related_name='bookings', to='projects.project')),
-                ('provider_lab', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='provided_bookings', to='accounts.account')),
-                ('provider_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.account')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to=settings.AUTH_USER_MODEL)),
-                ('requester_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='bookings', to='accounts.group')),
-                ('requester_lab', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requested_bookings', to='accounts.account')),
-                ('requester_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start_time", models.DateTimeField()),
+                ("end_time", models.DateTimeField()),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("Requested", "Requested"),
+                            ("Booked", "Booked"),
+                            ("Completed", "Completed"),
+                            ("Cancelled", "Cancelled"),
+                            ("Declined", "Declined"),
+                        ],
+                        default="Requested",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "booking_type",
+                    models.CharField(
+                        choices=[
+                            ("internal", "Internal"),
+                            ("external", "External"),
+                            ("maintenance", "Maintenance"),
+                        ],
+                        default="internal",
+                        max_length=12,
+                    ),
+                ),
+                ("cost", models.DecimalField(decimal_places=2, default=0, max_digits=12)),
+                ("currency", models.CharField(default="GBP", max_length=3)),
+                (
+                    "charging_type",
+                    models.CharField(
+                        choices=[
+                            ("Per Hour", "Per hour"),
+                            ("Per Day", "Per day"),
+                            ("Per Booking", "Per booking"),
+                            ("Free", "Free"),
+                        ],
+                        default="Per Hour",
+                        max_length=20,
+                    ),
+                ),
+                ("duration", models.PositiveIntegerField(help_text="Minutes between start and end.")),
+                ("add_ons", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "creator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookings_created",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "equipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookings",
+                        to="equipment.equipment",
+                    ),
+                ),
+                (
+                    "projects",
+                    models.ManyToManyField(blank=True, related_name="bookings", to="projects.project"),
+                ),
+                (
+                    "provider_lab",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="provided_bookings",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "provider_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requester_group",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="bookings",
+                        to="accounts.group",
+                    ),
+                ),
+                (
+                    "requester_lab",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="requested_bookings",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "requester_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.account",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='BookingNote',
+            name="BookingNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message', models.TextField()),
-                ('is_public', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='bookings.booking')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message", models.TextField()),
+                ("is_public", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notes",
+                        to="bookings.booking",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CustomForm',
+            name="CustomForm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('lab', models.ForeignKey(limit_choices_to={'account_type': 'lab'}, on_delete=django.db.models.deletion.CASCADE, related_name='custom_forms', to='accounts.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "lab",
+                    models.ForeignKey(
+                        limit_choices_to={"account_type": "lab"},
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="custom_forms",
+                        to="accounts.account",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='CustomFormVersion',
+            name="CustomFormVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('fields', models.JSONField(validators=[labshare.bookings.forms_schema.validate_form_fields])),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('form', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='bookings.customform')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "fields",
+                    models.JSONField(validators=[labshare.bookings.forms_schema.validate_form_fields]),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "form",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="bookings.customform",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['form', '-number'],
+                "ordering": ["form", "-number"],
             },
         ),
         migrations.CreateModel(
-            name='CustomFormResponse',
+            name="CustomFormResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('answers', models.JSONField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='custom_form_responses', to='bookings.booking')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='bookings.customformversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("answers", models.JSONField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="custom_form_responses",
+                        to="bookings.booking",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses",
+                        to="bookings.customformversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['provider_lab', '-created_at', '-id'], name='booking_lab_newest'),
+            model_name="booking",
+            index=models.Index(fields=["provider_lab", "-created_at", "-id"], name="booking_lab_newest"),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['equipment', '-created_at', '-id'], name='booking_equipment_newest'),
+            model_name="booking",
+            index=models.Index(fields=["equipment", "-created_at", "-id"], name="booking_equipment_newest"),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['provider_lab', 'updated_at'], name='booking_lab_updated'),
+            model_name="booking",
+            index=models.Index(fields=["provider_lab", "updated_at"], name="booking_lab_updated"),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['provider_lab', 'start_time'], name='booking_lab_start'),
+            model_name="booking",
+            index=models.Index(fields=["provider_lab", "start_time"], name="booking_lab_start"),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['requester_lab'], name='booking_requester_lab'),
+            model_name="booking",
+            index=models.Index(fields=["requester_lab"], name="booking_requester_lab"),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(('end_time__gt', models.F('start_time'))), name='booking_ends_after_it_starts', violation_error_message='A booking must end after it starts.'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_time__gt", models.F("start_time"))),
+                name="booking_ends_after_it_starts",
+                violation_error_message="A booking must end after it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(('cost__gte', 0)), name='booking_cost_not_negative', violation_error_message="A booking's cost cannot be negative."),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cost__gte", 0)),
+                name="booking_cost_not_negative",
+                violation_error_message="A booking's cost cannot be negative.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='bookingnote',
-            index=models.Index(fields=['booking', 'is_public', '-created_at', '-id'], name='note_booking_newest'),
+            model_name="bookingnote",
+            index=models.Index(
+                fields=["booking", "is_public", "-created_at", "-id"], name="note_booking_newest"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customformversion',
-            constraint=models.UniqueConstraint(fields=('form', 'number'), name='form_version_number_unique'),
+            model_name="customformversion",
+            constraint=models.UniqueConstraint(fields=("form", "number"), name="form_version_number_unique"),
         ),
         migrations.AddIndex(
-            model_name='customformresponse',
-            index=models.Index(fields=['booking'], name='form_response_booking'),
+            model_name="customformresponse",
+            index=models.Index(fields=["booking"], name="form_response_booking"),
         ),
     ]

@@ -7,79 +7,170 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sub_categories', to='equipment.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sub_categories",
+                        to="equipment.category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['name'],
+                "verbose_name_plural": "categories",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Equipment',
+            name="Equipment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('room', models.CharField(blank=True, max_length=120)),
-                ('availability_status', models.CharField(choices=[('Available', 'Available'), ('Unavailable', 'Unavailable'), ('Under maintenance', 'Under maintenance')], default='Available', max_length=20)),
-                ('model', models.CharField(blank=True, max_length=120)),
-                ('manufacturer', models.CharField(blank=True, max_length=120, null=True)),
-                ('city', models.CharField(blank=True, max_length=120)),
-                ('country', models.CharField(blank=True, max_length=120)),
-                ('currency', models.CharField(default='GBP', max_length=3)),
-                ('charging_type', models.CharField(choices=[('Per Hour', 'Per hour'), ('Per Day', 'Per day'), ('Per Booking', 'Per booking'), ('Free', 'Free')], default='Per Hour', max_length=20)),
-                ('hourly_rate', models.DecimalField(decimal_places=2, default=0, max_digits=10)),
-                ('manufacturing_year', models.CharField(blank=True, max_length=4)),
-                ('serial_number', models.CharField(blank=True, max_length=120)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='equipment', to='equipment.category')),
-                ('contact_person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='equipment_contacts', to=settings.AUTH_USER_MODEL)),
-                ('lab', models.ForeignKey(limit_choices_to={'account_type': 'lab'}, on_delete=django.db.models.deletion.PROTECT, related_name='equipment', to='accounts.account')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='equipment.equipment')),
-                ('sub_category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='equipment_in_sub_category', to='equipment.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("room", models.CharField(blank=True, max_length=120)),
+                (
+                    "availability_status",
+                    models.CharField(
+                        choices=[
+                            ("Available", "Available"),
+                            ("Unavailable", "Unavailable"),
+                            ("Under maintenance", "Under maintenance"),
+                        ],
+                        default="Available",
+                        max_length=20,
+                    ),
+                ),
+                ("model", models.CharField(blank=True, max_length=120)),
+                ("manufacturer", models.CharField(blank=True, max_length=120, null=True)),
+                ("city", models.CharField(blank=True, max_length=120)),
+                ("country", models.CharField(blank=True, max_length=120)),
+                ("currency", models.CharField(default="GBP", max_length=3)),
+                (
+                    "charging_type",
+                    models.CharField(
+                        choices=[
+                            ("Per Hour", "Per hour"),
+                            ("Per Day", "Per day"),
+                            ("Per Booking", "Per booking"),
+                            ("Free", "Free"),
+                        ],
+                        default="Per Hour",
+                        max_length=20,
+                    ),
+                ),
+                ("hourly_rate", models.DecimalField(decimal_places=2, default=0, max_digits=10)),
+                ("manufacturing_year", models.CharField(blank=True, max_length=4)),
+                ("serial_number", models.CharField(blank=True, max_length=120)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="equipment",
+                        to="equipment.category",
+                    ),
+                ),
+                (
+                    "contact_person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="equipment_contacts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "lab",
+                    models.ForeignKey(
+                        limit_choices_to={"account_type": "lab"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="equipment",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="equipment.equipment",
+                    ),
+                ),
+                (
+                    "sub_category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="equipment_in_sub_category",
+                        to="equipment.category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'equipment',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name_plural": "equipment",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.UniqueConstraint(fields=('parent', 'name'), name='category_name_unique_in_parent'),
+            model_name="category",
+            constraint=models.UniqueConstraint(
+                fields=("parent", "name"), name="category_name_unique_in_parent"
+            ),
         ),
         migrations.AddIndex(
-            model_name='equipment',
-            index=models.Index(fields=['-created_at', '-id'], name='equipment_newest'),
+            model_name="equipment",
+            index=models.Index(fields=["-created_at", "-id"], name="equipment_newest"),
         ),
         migrations.AddIndex(
-            model_name='equipment',
-            index=models.Index(fields=['lab', '-created_at', '-id'], name='equipment_lab_newest'),
+            model_name="equipment",
+            index=models.Index(fields=["lab", "-created_at", "-id"], name="equipment_lab_newest"),
         ),
         migrations.AddIndex(
-            model_name='equipment',
-            index=models.Index(fields=['parent'], name='equipment_parent'),
+            model_name="equipment",
+            index=models.Index(fields=["parent"], name="equipment_parent"),
         ),
         migrations.AddIndex(
-            model_name='equipment',
-            index=models.Index(fields=['updated_at'], name='equipment_updated'),
+            model_name="equipment",
+            index=models.Index(fields=["updated_at"], name="equipment_updated"),
         ),
         migrations.AddConstraint(
-            model_name='equipment',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('id')), _negated=True), name='equipment_is_not_its_own_parent', violation_error_message='A piece of equipment cannot be its own parent.'),
+            model_name="equipment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("id")), _negated=True),
+                name="equipment_is_not_its_own_parent",
+                violation_error_message="A piece of equipment cannot be its own parent.",
+            ),
         ),
     ]

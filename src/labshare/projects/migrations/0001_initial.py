@@ -7,59 +7,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('supervisor', models.CharField(blank=True, max_length=200)),
-                ('additional_information', models.TextField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='projects', to='accounts.account')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='projects_created', to=settings.AUTH_USER_MODEL)),
-                ('selected_users', models.ManyToManyField(blank=True, related_name='selected_projects', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("supervisor", models.CharField(blank=True, max_length=200)),
+                ("additional_information", models.TextField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="projects",
+                        to="accounts.account",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="projects_created",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "selected_users",
+                    models.ManyToManyField(
+                        blank=True, related_name="selected_projects", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='FundingCode',
+            name="FundingCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=60)),
-                ('funder_name', models.CharField(blank=True, max_length=200)),
-                ('funder_type', models.CharField(choices=[('research_council', 'Research council'), ('charity', 'Charity'), ('industry', 'Industry'), ('government', 'Government'), ('internal', 'Internal'), ('other', 'Other')], default='other', max_length=20)),
-                ('expiry_date', models.DateField(blank=True, null=True)),
-                ('allocated_amount', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('spent_amount', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('currency', models.CharField(default='GBP', max_length=3)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='funding_codes', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=60)),
+                ("funder_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "funder_type",
+                    models.CharField(
+                        choices=[
+                            ("research_council", "Research council"),
+                            ("charity", "Charity"),
+                            ("industry", "Industry"),
+                            ("government", "Government"),
+                            ("internal", "Internal"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=20,
+                    ),
+                ),
+                ("expiry_date", models.DateField(blank=True, null=True)),
+                ("allocated_amount", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("spent_amount", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("currency", models.CharField(default="GBP", max_length=3)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="funding_codes",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'id'],
+                "ordering": ["project", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['account', '-created_at', '-id'], name='project_account_newest'),
+            model_name="project",
+            index=models.Index(fields=["account", "-created_at", "-id"], name="project_account_newest"),
         ),
         migrations.AddConstraint(
-            model_name='fundingcode',
-            constraint=models.UniqueConstraint(fields=('project', 'code'), name='funding_code_unique_in_project'),
+            model_name="fundingcode",
+            constraint=models.UniqueConstraint(
+                fields=("project", "code"), name="funding_code_unique_in_project"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fundingcode',
-            constraint=models.CheckConstraint(condition=models.Q(('allocated_amount__gte', 0), ('spent_amount__gte', 0)), name='funding_amounts_not_negative', violation_error_message='Funding amounts cannot be negative.'),
+            model_name="fundingcode",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("allocated_amount__gte", 0), ("spent_amount__gte", 0)),
+                name="funding_amounts_not_negative",
+                violation_error_message="Funding amounts cannot be negative.",
+            ),
         ),
     ]
