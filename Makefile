@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint venv clean
+.PHONY: run test lint bench venv clean
 
 venv: $(STAMP)
 
@@ -26,6 +26,10 @@ test: venv
 	$(BIN)/labshare makemigrations --check --dry-run -v0
 	env -u DATABASE_URL $(BIN)/pytest
 	case "$$DATABASE_URL" in postgres*) $(BIN)/pytest ;; *) echo "DATABASE_URL names no PostgreSQL database: SQLite only." ;; esac
+
+# Load and scale figures against a raw baseline in the same run (bench/README.md).
+bench: venv
+	$(BIN)/python bench/run.py
 
 lint: venv
 	$(BIN)/ruff check src tests

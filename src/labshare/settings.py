@@ -73,7 +73,6 @@ MIDDLEWARE = [
 ROOT_URLCONF = "labshare.urls"
 WSGI_APPLICATION = "labshare.wsgi.application"
 APPEND_SLASH = False
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 TEMPLATES = [
     {
