@@ -1,1 +1,42 @@
-urlpatterns: list = []
+"""The web-app root: sign-in, and the OAuth pages and endpoints at Doorkeeper's paths (no slashes)."""
+
+from django.urls import path
+
+from labshare.oauth.views import applications, authorized, signin, token
+from labshare.oauth.views.authorize import AuthorizeView
+
+app_name = "oauth"
+
+urlpatterns = [
+    path("login", signin.SignInView.as_view(), name="login"),
+    path("logout", signin.SignOutView.as_view(), name="logout"),
+    path("oauth/authorize", AuthorizeView.as_view(), name="authorize"),
+    path("oauth/token", token.TokenView.as_view(), name="token"),
+    path("oauth/token/info", token.token_info, name="token-info"),
+    path("oauth/revoke", token.RevokeView.as_view(), name="revoke"),
+    path("oauth/introspect", token.introspect, name="introspect"),
+    path("oauth/applications", applications.application_list, name="application-list"),
+    path("oauth/applications/new", applications.application_new, name="application-new"),
+    path(
+        "oauth/applications/<int:application_id>", applications.application_detail, name="application-detail"
+    ),
+    path(
+        "oauth/applications/<int:application_id>/edit", applications.application_edit, name="application-edit"
+    ),
+    path(
+        "oauth/applications/<int:application_id>/delete",
+        applications.application_delete,
+        name="application-delete",
+    ),
+    path("oauth/authorized_applications", authorized.authorised_list, name="authorized-applications"),
+    path(
+        "oauth/authorized_applications/<int:authorisation_id>",
+        authorized.authorised_update,
+        name="authorized-application-update",
+    ),
+    path(
+        "oauth/authorized_applications/<int:authorisation_id>/revoke",
+        authorized.authorised_revoke,
+        name="authorized-application-revoke",
+    ),
+]

@@ -1,0 +1,85 @@
+"""django-oauth-toolkit's request validator, with Labshare's rules.
+
+- An application may ask only for the scopes it registered (`Application.scopes`).
+- PKCE is required of public clients and optional for confidential ones; S256 only.
+- Authorization codes are stored as their SHA-256, like the tokens.
+- A refresh token dies REFRESH_TOKEN_EXPIRE_SECONDS after it was issued.
+"""
+
+import hashlib
+from datetime import timedelta
+
+from django.utils import timezone
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors
+
+from labshare.oauth.models import Application
+
+
+def code_checksum(code: str) -> str:
+    """What is stored for an authorization code: codes are random, so a plain SHA-256 suffices."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+class LabshareValidator(OAuth2Validator):
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs) -> bool:
+        return set(scopes) <= set(client.scope_list)
+
+    def get_default_scopes(self, client_id, request, *args, **kwargs) -> list[str]:
+        return request.client.scope_list
+
+    def is_pkce_required(self, client_id, request) -> bool:
+        # oauthlib asks this just before it reads the challenge: the one place to refuse
+        # "plain" (and a challenge without a method, which oauthlib would take as plain).
+        if request.code_challenge is not None and request.code_challenge_method != "S256":
+            raise errors.UnsupportedCodeChallengeMethodError(request=request)
+        application = self._load_application(client_id, request)
+        return application is not None and application.client_type == Application.CLIENT_PUBLIC
+
+    # Every lookup of a code goes through its checksum; the plaintext only travels.
+    def _create_authorization_code(self, request, code, expires=None):
+        return super()._create_authorization_code(
+            request, {**code, "code": code_checksum(code["code"])}, expires
+        )
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
+        return super().validate_code(client_id, code_checksum(code), client, request, *args, **kwargs)
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs) -> bool:
+        return super().confirm_redirect_uri(
+            client_id, code_checksum(code), redirect_uri, client, *args, **kwargs
+        )
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
+        super().invalidate_authorization_code(client_id, code_checksum(code), request, *args, **kwargs)
+
+    def get_code_challenge(self, code, request):
+        return super().get_code_challenge(code_checksum(code), request)
+
+    def get_code_challenge_method(self, code, request):
+        return super().get_code_challenge_method(code_checksum(code), request)
+
+    def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
+        return super().get_authorization_code_scopes(client_id, code_checksum(code), redirect_uri, request)
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
+        return super().get_authorization_code_nonce(client_id, code_checksum(code), redirect_uri, request)
+
+    def _check_and_set_request_resource(self, request) -> None:
+        # The parent reads the grant by request.code (RFC 8707 resource narrowing).
+        if request.grant_type != "authorization_code":
+            return super()._check_and_set_request_resource(request)
+        code = request.code
+        request.code = code_checksum(code)
+        try:
+            return super()._check_and_set_request_resource(request)
+        finally:
+            request.code = code
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs) -> bool:
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            return False
+        # DOT counts the lifetime from the access token's expiry; count it from issue.
+        lifetime = timedelta(seconds=oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS)
+        return request.refresh_token_instance.created + lifetime > timezone.now()

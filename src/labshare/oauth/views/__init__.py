@@ -1,0 +1,1 @@
+"""The OAuth pages and endpoints; one module per URL family (see ../urls.py)."""
