@@ -1,5 +1,6 @@
 """POST /oauth/token: the authorization_code grant and every error, in form and JSON bodies."""
 
+import hashlib
 import json
 from datetime import timedelta
 
@@ -82,13 +83,52 @@ def test_it_stores_codes_hashed(client, alice, rspace_app, graphene_lab):
     assert Grant.objects.filter(code=code_checksum(code)).exists()
 
 
-def test_it_accepts_a_code_once(client, alice, rspace_app, graphene_lab):
+def test_it_accepts_a_code_once_and_a_replay_revokes_what_it_issued(client, alice, rspace_app, graphene_lab):
     code = code_for(client, alice, rspace_app, [graphene_lab])
     body, _ = exchange_body(rspace_app, code, "body")
-    assert post_token(client, body, "form").status_code == 200
+    first = post_token(client, body, "form").json()
+    refreshed = post_token(
+        client,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": first["refresh_token"],
+            "client_id": rspace_app.client_id,
+            "client_secret": SECRET,
+        },
+        "json",
+    ).json()
+    assert AccessToken.objects.filter(user=alice).count() == 1
 
     assert_error(post_token(client, body, "form"), 400, "invalid_grant")
-    assert AccessToken.objects.filter(user=alice).count() == 1
+    assert not AccessToken.objects.filter(user=alice).exists()
+    assert not RefreshToken.objects.filter(user=alice, revoked__isnull=True).exists()
+    again = post_token(
+        client,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": refreshed["refresh_token"],
+            "client_id": rspace_app.client_id,
+            "client_secret": SECRET,
+        },
+        "json",
+    )
+    assert_error(again, 400, "invalid_grant")
+
+
+def test_it_leaves_other_authorisations_alone_when_a_code_is_replayed(
+    client, alice, rspace_app, graphene_lab
+):
+    first_code = code_for(client, alice, rspace_app, [graphene_lab])
+    second_code = code_for(client, alice, rspace_app, [graphene_lab])
+    first, _ = exchange_body(rspace_app, first_code, "body")
+    second, _ = exchange_body(rspace_app, second_code, "body")
+    assert post_token(client, first, "form").status_code == 200
+    kept = post_token(client, second, "form").json()
+
+    assert_error(post_token(client, first, "form"), 400, "invalid_grant")
+    assert AccessToken.objects.filter(
+        token_checksum=hashlib.sha256(kept["access_token"].encode()).hexdigest()
+    ).exists()
 
 
 def test_it_refuses_a_code_after_ten_minutes(client, alice, rspace_app, graphene_lab):

@@ -55,3 +55,17 @@ class Authorisation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} -> {self.application}"
+
+
+class RedeemedCode(models.Model):
+    """An authorization code already exchanged, kept until it would have expired.
+
+    RFC 6749 §4.1.2: a code is single-use; when it comes back, the tokens it issued are revoked.
+    """
+
+    code_checksum = models.CharField(max_length=64, unique=True)
+    token_family = models.UUIDField(null=True)
+    expires = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"code {self.code_checksum[:8]}…"

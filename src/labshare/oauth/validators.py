@@ -2,7 +2,8 @@
 
 - An application may ask only for the scopes it registered (`Application.scopes`).
 - PKCE is required of public clients and optional for confidential ones; S256 only.
-- Authorization codes are stored as their SHA-256, like the tokens.
+- Authorization codes are stored as their SHA-256, like the tokens; an exchanged code is
+  remembered until it would have expired, so that a replay revokes what it issued.
 - A refresh token dies REFRESH_TOKEN_EXPIRE_SECONDS after it was issued.
 """
 
@@ -10,11 +11,12 @@ import hashlib
 from datetime import timedelta
 
 from django.utils import timezone
+from oauth2_provider.models import RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from labshare.oauth.models import Application
+from labshare.oauth.models import Application, RedeemedCode
 
 
 def code_checksum(code: str) -> str:
@@ -51,8 +53,28 @@ class LabshareValidator(OAuth2Validator):
             client_id, code_checksum(code), redirect_uri, client, *args, **kwargs
         )
 
+    def save_bearer_token(self, token, request, *args, **kwargs) -> None:
+        super().save_bearer_token(token, request, *args, **kwargs)
+        request.issued_refresh_token = token.get("refresh_token")
+
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs) -> None:
-        super().invalidate_authorization_code(client_id, code_checksum(code), request, *args, **kwargs)
+        checksum = code_checksum(code)
+        super().invalidate_authorization_code(client_id, checksum, request, *args, **kwargs)
+        issued = getattr(request, "issued_refresh_token", None)
+        family = (
+            RefreshToken.objects.filter(token_checksum=hashlib.sha256(issued.encode()).hexdigest())
+            .values_list("token_family", flat=True)
+            .first()
+            if issued
+            else None
+        )
+        now = timezone.now()
+        RedeemedCode.objects.filter(expires__lt=now).delete()
+        RedeemedCode.objects.create(
+            code_checksum=checksum,
+            token_family=family,
+            expires=now + timedelta(seconds=oauth2_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS),
+        )
 
     def get_code_challenge(self, code, request):
         return super().get_code_challenge(code_checksum(code), request)

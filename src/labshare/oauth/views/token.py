@@ -22,6 +22,7 @@ from oauthlib.common import urlencode
 from labshare.oauth import ratelimit
 from labshare.oauth.errors import invalid_token, oauth_error
 from labshare.oauth.models import Application
+from labshare.oauth.revocation import revoke_replayed_code
 from labshare.oauth.validators import LabshareValidator
 
 
@@ -126,6 +127,8 @@ class TokenView(LabshareCore, dot_views.TokenView):
             if response.status_code != 200 and grant_type == "authorization_code":
                 transaction.set_rollback(True)
         if response.status_code != 200:
+            if grant_type == "authorization_code" and request.POST.get("code"):
+                revoke_replayed_code(request.POST["code"])
             return doorkeeper_error(response)
         issued = json.loads(response.content)
         body = {
