@@ -1,0 +1,18 @@
+import io
+
+import pytest
+from django.core.management import call_command
+
+DEMO_PASSWORD = "demo password for tests"
+
+
+@pytest.fixture
+def demo_password(monkeypatch) -> str:
+    monkeypatch.setenv("LABSHARE_DEMO_PASSWORD", DEMO_PASSWORD)
+    return DEMO_PASSWORD
+
+
+@pytest.fixture
+def small_demo(db, demo_password) -> None:
+    """The data set `make run` loads."""
+    call_command("demo", size="small", seed=1, stdout=io.StringIO())
