@@ -170,7 +170,7 @@ LABSHARE_SIGN_IN_RATE_LIMIT = os.environ.get("LABSHARE_SIGN_IN_RATE_LIMIT", "10/
 CORS_URLS_REGEX = r"^/v1/.*$"
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_METHODS = ("GET", "OPTIONS")
-CORS_EXPOSE_HEADERS = ("X-Total-Records", "X-Current-Page", "X-Per-Page", "Link")
+CORS_EXPOSE_HEADERS = ("X-Total-Records", "X-Current-Page", "X-Per-Page", "Link", "WWW-Authenticate")
 
 LOGGING = {
     "version": 1,

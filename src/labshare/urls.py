@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from labshare.api.errors import unknown_route
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("v1", unknown_route, {"path": ""}),
     path("v1/", include("labshare.api.urls")),
+    path("docs", include("labshare.api.docs_urls")),
     path("", include("labshare.oauth.urls")),
 ]

@@ -1,1 +1,31 @@
-urlpatterns: list = []
+"""/v1 routes, without trailing slashes (clients append `bookings/{id}` to a base ending in /v1/).
+
+Ids are matched as any path segment so that a non-integer id gets a JSON 400, not a 404.
+"""
+
+from django.urls import path, re_path
+
+from labshare.api import views
+from labshare.api.errors import unknown_route
+
+urlpatterns = [
+    path("accounts", views.accounts, name="api-accounts"),
+    path("accounts/<str:account_id>", views.account, name="api-account"),
+    path("accounts/<str:account_id>/projects", views.projects, name="api-projects"),
+    path("accounts/<str:account_id>/projects/<str:project_id>", views.project, name="api-project"),
+    path("bookings", views.bookings, name="api-bookings"),
+    path("bookings/<str:booking_id>", views.booking, name="api-booking"),
+    path(
+        "custom_form_response/<str:response_id>",
+        views.custom_form_response,
+        name="api-custom-form-response",
+    ),
+    path("equipment", views.equipment_list, name="api-equipment-list"),
+    path("equipment/<str:equipment_id>", views.equipment, name="api-equipment"),
+    path("equipment/<str:equipment_id>/bookings", views.equipment_bookings, name="api-equipment-bookings"),
+    path("groups", views.groups, name="api-groups"),
+    path("groups/<str:group_id>", views.group, name="api-group"),
+    path("user", views.user, name="api-user"),
+    path("openapi.yaml", views.openapi_yaml, name="api-openapi"),
+    re_path(r"^(?P<path>.*)$", unknown_route),
+]

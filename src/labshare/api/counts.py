@@ -1,0 +1,36 @@
+"""A short-lived cache of list totals (X-Total-Records), cleared by any write.
+
+Every total is stored under the current data version; a save or delete of a listed model
+(api/signals.py) sets a new version, so older totals are never read again and expire.
+Bulk writes that send no signals are bounded by COUNT_CACHE_SECONDS.
+"""
+
+import hashlib
+import uuid
+from collections.abc import Callable
+
+from django.core.cache import cache
+
+COUNT_CACHE_SECONDS = 60
+VERSION_KEY = "api:data-version"
+
+
+def data_version() -> str:
+    return cache.get_or_set(VERSION_KEY, lambda: uuid.uuid4().hex, timeout=None)
+
+
+def bump_data_version() -> None:
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def cached_count(name: str, parameters: list, count: Callable[[], int | None]) -> int | None:
+    """The total for a list (`name` and its SQL parameters identify it), counted on a miss."""
+    digest = hashlib.sha256(repr((name, parameters)).encode()).hexdigest()
+    key = f"api:count:{data_version()}:{digest}"
+    cached = cache.get(key)
+    if cached is None:
+        total = count()
+        # None ("no such parent") is cached too, as -1.
+        cache.set(key, -1 if total is None else total, COUNT_CACHE_SECONDS)
+        return total
+    return None if cached == -1 else cached

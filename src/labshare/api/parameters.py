@@ -1,0 +1,77 @@
+"""Query and path parameters, checked; a bad one is a 400 that names it."""
+
+import re
+from datetime import UTC, datetime
+
+from django.http import QueryDict
+
+from labshare.api.errors import BadParameter, NotFound
+
+DIGITS = re.compile(r"[0-9]+")
+# Ids are 64-bit: a larger number names nothing, and must not reach the database.
+MAX_ID = 2**63 - 1
+TRUE_WORDS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def positive_integer(query: QueryDict, name: str, default: int) -> int:
+    raw = query.get(name)
+    if raw is None:
+        return default
+    if not DIGITS.fullmatch(raw) or int(raw) < 1:
+        raise BadParameter(f"{name} must be an integer >= 1, not {raw!r}.", name)
+    return int(raw)
+
+
+def record_id(raw: str, thing: str, parameter: str = "id") -> int:
+    """A path or query id: not an integer is a 400; beyond 64 bits it names nothing (404)."""
+    if not DIGITS.fullmatch(raw):
+        raise BadParameter(f"{parameter} must be an integer {thing} id, not {raw!r}.", parameter)
+    value = int(raw)
+    if value > MAX_ID:
+        raise NotFound(thing, raw, parameter)
+    return value
+
+
+def optional_id(query: QueryDict, name: str, thing: str) -> int | None:
+    raw = query.get(name)
+    return None if raw is None else record_id(raw, thing, name)
+
+
+def optional_boolean(query: QueryDict, name: str, default: bool) -> bool:
+    raw = query.get(name)
+    if raw is None:
+        return default
+    if raw.lower() not in TRUE_WORDS:
+        raise BadParameter(f"{name} must be true or false, not {raw!r}.", name)
+    return TRUE_WORDS[raw.lower()]
+
+
+def optional_datetime(query: QueryDict, name: str) -> datetime | None:
+    """An ISO 8601 date-time; one without an offset is taken as UTC."""
+    raw = query.get(name)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        hint = " (encode + as %2B)" if " " in raw else ""
+        raise BadParameter(
+            f"{name} must be an ISO 8601 date-time such as 2024-01-15T09:00:00Z, not {raw!r}{hint}.",
+            name,
+        ) from None
+
+
+def optional_choices(query: QueryDict, name: str, choices: list[str]) -> list[str] | None:
+    """A comma-separated list of values from `choices`, matched case-insensitively."""
+    raw = query.get(name)
+    if raw is None:
+        return None
+    by_lower = {choice.lower(): choice for choice in choices}
+    wanted = [part.strip().lower() for part in raw.split(",")]
+    unknown = [part for part in wanted if part not in by_lower]
+    if unknown or not wanted:
+        raise BadParameter(f"{name} must be one or more of {', '.join(choices)}, not {raw!r}.", name)
+    return sorted({by_lower[part] for part in wanted})

@@ -1,0 +1,397 @@
+"""Every read of the API: one hand-written statement each, run through Django's connection.
+
+Hand-written because the list endpoints are the hot path (no model instances, no ORM
+compilation), and the same SQL runs on SQLite and PostgreSQL. Every statement is filtered
+by the token's labs; `{where}` and `{labs}` slots take placeholders only, never values.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection
+
+from labshare.api.pagination import Page
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The optional incremental-sync filters (extensions to v0.1.5)."""
+
+    updated_since: datetime | None = None
+    start_after: datetime | None = None
+    start_before: datetime | None = None
+    statuses: list[str] | None = field(default=None)
+
+
+def placeholders(values: Sequence) -> str:
+    # `IN (NULL)` matches nothing: a token with no labs reads empty lists.
+    return ", ".join(["%s"] * len(values)) or "NULL"
+
+
+def when(value: datetime) -> object:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def conditions(alias: str, labs_column: str, labs: Sequence[int], filters: Filters) -> tuple[str, list]:
+    """The WHERE clause every list shares: the token's labs, then any filters asked for."""
+    parts = [f"{alias}.{labs_column} IN ({placeholders(labs)})"]
+    parameters: list = list(labs)
+    if filters.updated_since is not None:
+        parts.append(f"{alias}.updated_at >= %s")
+        parameters.append(when(filters.updated_since))
+    if filters.start_after is not None:
+        parts.append(f"{alias}.start_time >= %s")
+        parameters.append(when(filters.start_after))
+    if filters.start_before is not None:
+        parts.append(f"{alias}.start_time < %s")
+        parameters.append(when(filters.start_before))
+    if filters.statuses:
+        parts.append(f"{alias}.status IN ({placeholders(filters.statuses)})")
+        parameters.extend(filters.statuses)
+    return " AND ".join(parts), parameters
+
+
+def fetch_all(sql: str, parameters: Sequence) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def fetch_one(sql: str, parameters: Sequence) -> dict | None:
+    rows = fetch_all(sql, parameters)
+    return rows[0] if rows else None
+
+
+def fetch_count(sql: str, parameters: Sequence) -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+LAST_PUBLIC_NOTE = """(SELECT n.message FROM bookings_bookingnote n
+        WHERE n.booking_id = b.id AND n.is_public
+        ORDER BY n.created_at DESC, n.id DESC LIMIT 1)"""
+
+# Accounts -------------------------------------------------------------------------------
+
+ACCOUNTS_COUNT = "SELECT COUNT(*) FROM accounts_account a WHERE {where}"
+ACCOUNTS_PAGE = """
+SELECT a.id, a.name, a.account_type, a.organisation_id, a.department_id
+FROM accounts_account a
+WHERE {where}
+ORDER BY a.created_at DESC, a.id DESC
+LIMIT %s OFFSET %s
+"""
+ACCOUNT = """
+SELECT a.id, a.name, a.account_type, a.sector, a.description, a.timezone,
+       d.id AS department_id, d.name AS department_name,
+       o.id AS organisation_id, o.name AS organisation_name
+FROM accounts_account a
+LEFT JOIN accounts_account d ON d.id = a.department_id
+LEFT JOIN accounts_account o ON o.id = a.organisation_id
+WHERE a.id = %s AND a.id IN ({labs})
+"""
+ACCOUNT_CHILDREN = """
+SELECT c.id, c.name, c.account_type
+FROM accounts_account c
+WHERE (c.organisation_id = %s OR c.department_id = %s) AND c.id IN ({labs})
+ORDER BY c.name, c.id
+"""
+
+
+def accounts_count(account_ids: Sequence[int], filters: Filters) -> int:
+    where, parameters = conditions("a", "id", account_ids, filters)
+    return fetch_count(ACCOUNTS_COUNT.format(where=where), parameters)
+
+
+def accounts_page(account_ids: Sequence[int], filters: Filters, page: Page) -> list[dict]:
+    where, parameters = conditions("a", "id", account_ids, filters)
+    return fetch_all(ACCOUNTS_PAGE.format(where=where), [*parameters, page.per_page, page.offset])
+
+
+def account(account_id: int, account_ids: Sequence[int]) -> dict | None:
+    return fetch_one(ACCOUNT.format(labs=placeholders(account_ids)), [account_id, *account_ids])
+
+
+def account_children(account_id: int, account_ids: Sequence[int]) -> list[dict]:
+    return fetch_all(
+        ACCOUNT_CHILDREN.format(labs=placeholders(account_ids)), [account_id, account_id, *account_ids]
+    )
+
+
+# Bookings -------------------------------------------------------------------------------
+
+BOOKINGS_COUNT = "SELECT COUNT(*) FROM bookings_booking b WHERE {where}"
+# S608: these f-strings join module constants only, never input.
+BOOKINGS_PAGE = f"""
+SELECT b.id, b.start_time, b.end_time, b.status, b.booking_type, b.equipment_id,
+       b.requester_id, e.name AS equipment_name, lab.timezone,
+       {LAST_PUBLIC_NOTE} AS last_public_note
+FROM bookings_booking b
+JOIN equipment_equipment e ON e.id = b.equipment_id
+JOIN accounts_account lab ON lab.id = b.provider_lab_id
+WHERE {{where}}
+ORDER BY b.created_at DESC, b.id DESC
+LIMIT %s OFFSET %s
+"""  # noqa: S608
+BOOKING = f"""
+SELECT b.id, b.cost, b.currency, b.charging_type, b.start_time, b.end_time, b.requested_at,
+       b.booking_type, b.status, b.duration, b.add_ons,
+       g.id AS group_id, g.name AS group_name,
+       e.id AS equipment_id, e.name AS equipment_name,
+       pe.id AS parent_id, pe.name AS parent_name,
+       rl.id AS requester_lab_id, rl.name AS requester_lab_name,
+       ro.id AS requester_organisation_id, ro.name AS requester_organisation_name,
+       pl.id AS provider_lab_id, pl.name AS provider_lab_name, pl.timezone,
+       po.id AS provider_organisation_id, po.name AS provider_organisation_name,
+       cr.id AS creator_id, cr.first_name AS creator_first_name,
+       cr.last_name AS creator_last_name, cr.email AS creator_email,
+       rq.id AS requester_id, rq.first_name AS requester_first_name,
+       rq.last_name AS requester_last_name, rq.email AS requester_email,
+       rq.sector AS requester_sector,
+       {LAST_PUBLIC_NOTE} AS last_public_note
+FROM bookings_booking b
+JOIN equipment_equipment e ON e.id = b.equipment_id
+LEFT JOIN equipment_equipment pe ON pe.id = e.parent_id
+LEFT JOIN accounts_group g ON g.id = b.requester_group_id
+JOIN accounts_account rl ON rl.id = b.requester_lab_id
+LEFT JOIN accounts_account ro ON ro.id = b.requester_organisation_id
+JOIN accounts_account pl ON pl.id = b.provider_lab_id
+LEFT JOIN accounts_account po ON po.id = b.provider_organisation_id
+JOIN accounts_user cr ON cr.id = b.creator_id
+JOIN accounts_user rq ON rq.id = b.requester_id
+WHERE b.id = %s AND b.provider_lab_id IN ({{labs}})
+"""  # noqa: S608
+BOOKING_FORM_RESPONSES = """
+SELECT r.id, v.number
+FROM bookings_customformresponse r
+JOIN bookings_customformversion v ON v.id = r.version_id
+WHERE r.booking_id = %s
+ORDER BY r.created_at, r.id
+"""
+BOOKING_PROJECTS = """
+SELECT p.id, p.name, p.supervisor,
+       f.id AS funding_code_id, f.code, f.funder_name, f.allocated_amount, f.currency
+FROM bookings_booking_projects bp
+JOIN projects_project p ON p.id = bp.project_id
+LEFT JOIN projects_fundingcode f ON f.project_id = p.id
+WHERE bp.booking_id = %s
+ORDER BY p.id, f.id
+"""
+
+
+def bookings_count(labs: Sequence[int], filters: Filters) -> int:
+    where, parameters = conditions("b", "provider_lab_id", labs, filters)
+    return fetch_count(BOOKINGS_COUNT.format(where=where), parameters)
+
+
+def bookings_page(labs: Sequence[int], filters: Filters, page: Page) -> list[dict]:
+    where, parameters = conditions("b", "provider_lab_id", labs, filters)
+    return fetch_all(BOOKINGS_PAGE.format(where=where), [*parameters, page.per_page, page.offset])
+
+
+def booking(booking_id: int, labs: Sequence[int]) -> dict | None:
+    return fetch_one(BOOKING.format(labs=placeholders(labs)), [booking_id, *labs])
+
+
+def booking_form_responses(booking_id: int) -> list[dict]:
+    return fetch_all(BOOKING_FORM_RESPONSES, [booking_id])
+
+
+def booking_projects(booking_id: int) -> list[dict]:
+    return fetch_all(BOOKING_PROJECTS, [booking_id])
+
+
+CUSTOM_FORM_RESPONSE = """
+SELECT r.id, v.form_id, v.number, r.booking_id, r.created_at, r.updated_at, r.answers,
+       v.fields, u.id AS author_id, u.first_name, u.last_name, u.email
+FROM bookings_customformresponse r
+JOIN bookings_customformversion v ON v.id = r.version_id
+JOIN bookings_booking b ON b.id = r.booking_id
+LEFT JOIN accounts_user u ON u.id = r.created_by_id
+WHERE r.id = %s AND b.provider_lab_id IN ({labs})
+"""
+
+
+def custom_form_response(response_id: int, labs: Sequence[int]) -> dict | None:
+    return fetch_one(CUSTOM_FORM_RESPONSE.format(labs=placeholders(labs)), [response_id, *labs])
+
+
+# Equipment ------------------------------------------------------------------------------
+
+EQUIPMENT_COUNT = "SELECT COUNT(*) FROM equipment_equipment e WHERE {where}"
+EQUIPMENT_PAGE = """
+SELECT e.id, e.name, e.description, e.room, e.availability_status, e.model, e.manufacturer,
+       sc.id AS sub_category_id, sc.name AS sub_category_name,
+       cp.id AS contact_id, cp.first_name AS contact_first_name,
+       cp.last_name AS contact_last_name, cp.email AS contact_email,
+       e.parent_id, pe.name AS parent_name
+FROM equipment_equipment e
+LEFT JOIN equipment_category sc ON sc.id = e.sub_category_id
+LEFT JOIN accounts_user cp ON cp.id = e.contact_person_id
+LEFT JOIN equipment_equipment pe ON pe.id = e.parent_id
+WHERE {where}
+ORDER BY e.created_at DESC, e.id DESC
+LIMIT %s OFFSET %s
+"""
+CHILDREN_ONLY = " AND e.parent_id IS NOT NULL"
+EQUIPMENT = """
+SELECT e.id, e.name, e.room, e.manufacturer, e.model, e.city, e.country, e.currency,
+       e.charging_type, e.description, c.name AS category_name,
+       lab.id AS lab_id, lab.name AS lab_name, e.parent_id, pe.name AS parent_name,
+       e.manufacturing_year, e.serial_number
+FROM equipment_equipment e
+JOIN accounts_account lab ON lab.id = e.lab_id
+LEFT JOIN equipment_category c ON c.id = e.category_id
+LEFT JOIN equipment_equipment pe ON pe.id = e.parent_id
+WHERE e.id = %s AND e.lab_id IN ({labs})
+"""
+# One row when the equipment is visible (with its booking total), none when it is not.
+EQUIPMENT_BOOKINGS_COUNT = """
+SELECT COUNT(b.id)
+FROM equipment_equipment e
+LEFT JOIN bookings_booking b ON b.equipment_id = e.id AND {where}
+WHERE e.id = %s AND e.lab_id IN ({labs})
+GROUP BY e.id
+"""
+EQUIPMENT_BOOKINGS_PAGE = """
+SELECT b.id, b.equipment_id, b.start_time, b.end_time, b.status, lab.timezone
+FROM bookings_booking b
+JOIN accounts_account lab ON lab.id = b.provider_lab_id
+WHERE b.equipment_id = %s AND {where}
+ORDER BY b.created_at DESC, b.id DESC
+LIMIT %s OFFSET %s
+"""
+
+
+def equipment_count(labs: Sequence[int], filters: Filters, children_only: bool) -> int:
+    where, parameters = conditions("e", "lab_id", labs, filters)
+    where += CHILDREN_ONLY if children_only else ""
+    return fetch_count(EQUIPMENT_COUNT.format(where=where), parameters)
+
+
+def equipment_page(labs: Sequence[int], filters: Filters, children_only: bool, page: Page) -> list[dict]:
+    where, parameters = conditions("e", "lab_id", labs, filters)
+    where += CHILDREN_ONLY if children_only else ""
+    return fetch_all(EQUIPMENT_PAGE.format(where=where), [*parameters, page.per_page, page.offset])
+
+
+def equipment(equipment_id: int, labs: Sequence[int]) -> dict | None:
+    return fetch_one(EQUIPMENT.format(labs=placeholders(labs)), [equipment_id, *labs])
+
+
+def equipment_bookings_count(equipment_id: int, labs: Sequence[int], filters: Filters) -> int | None:
+    """The equipment's booking total, or None when the token cannot see the equipment."""
+    where, parameters = conditions("b", "provider_lab_id", labs, filters)
+    sql = EQUIPMENT_BOOKINGS_COUNT.format(where=where, labs=placeholders(labs))
+    return fetch_count(sql, [*parameters, equipment_id, *labs])
+
+
+def equipment_bookings_page(
+    equipment_id: int, labs: Sequence[int], filters: Filters, page: Page
+) -> list[dict]:
+    where, parameters = conditions("b", "provider_lab_id", labs, filters)
+    return fetch_all(
+        EQUIPMENT_BOOKINGS_PAGE.format(where=where),
+        [equipment_id, *parameters, page.per_page, page.offset],
+    )
+
+
+# Groups ---------------------------------------------------------------------------------
+
+GROUPS_COUNT = "SELECT COUNT(*) FROM accounts_group g WHERE {where}"
+GROUPS_PAGE = """
+SELECT g.id, g.name
+FROM accounts_group g
+WHERE {where}
+ORDER BY g.created_at DESC, g.id DESC
+LIMIT %s OFFSET %s
+"""
+GROUP = """
+SELECT g.id, g.name, e.id AS equipment_id, e.name AS equipment_name
+FROM accounts_group g
+LEFT JOIN accounts_group_equipment ge ON ge.group_id = g.id
+LEFT JOIN equipment_equipment e ON e.id = ge.equipment_id AND e.lab_id IN ({labs})
+WHERE g.id = %s AND g.lab_id IN ({labs})
+ORDER BY e.name, e.id
+"""
+
+
+def groups_count(labs: Sequence[int], filters: Filters) -> int:
+    where, parameters = conditions("g", "lab_id", labs, filters)
+    return fetch_count(GROUPS_COUNT.format(where=where), parameters)
+
+
+def groups_page(labs: Sequence[int], filters: Filters, page: Page) -> list[dict]:
+    where, parameters = conditions("g", "lab_id", labs, filters)
+    return fetch_all(GROUPS_PAGE.format(where=where), [*parameters, page.per_page, page.offset])
+
+
+def group_with_equipment(group_id: int, labs: Sequence[int]) -> list[dict]:
+    """One row per piece of the group's visible equipment (one row with nulls if none)."""
+    return fetch_all(GROUP.format(labs=placeholders(labs)), [*labs, group_id, *labs])
+
+
+# Projects -------------------------------------------------------------------------------
+
+PROJECTS_COUNT = "SELECT COUNT(*) FROM projects_project p WHERE {where}"
+# The page of projects first, then their funding codes joined on: one statement.
+PROJECTS_PAGE = """
+SELECT p.id, p.name, p.supervisor, u.id AS creator_id, u.first_name AS creator_first_name,
+       u.last_name AS creator_last_name, u.email AS creator_email,
+       f.id AS funding_code_id, f.code
+FROM (SELECT p.id, p.name, p.supervisor, p.created_by_id, p.created_at
+      FROM projects_project p
+      WHERE {where}
+      ORDER BY p.created_at DESC, p.id DESC
+      LIMIT %s OFFSET %s) p
+LEFT JOIN accounts_user u ON u.id = p.created_by_id
+LEFT JOIN projects_fundingcode f ON f.project_id = p.id
+ORDER BY p.created_at DESC, p.id DESC, f.id
+"""
+PROJECT = """
+SELECT p.id, p.name, p.supervisor, p.additional_information,
+       f.id AS funding_code_id, f.code, f.funder_name, f.funder_type, f.expiry_date,
+       f.allocated_amount, f.spent_amount
+FROM projects_project p
+LEFT JOIN projects_fundingcode f ON f.project_id = p.id
+WHERE p.id = %s AND p.account_id IN ({labs})
+ORDER BY f.id
+"""
+PROJECT_SELECTED_USERS = """
+SELECT u.id, u.first_name, u.last_name, u.email
+FROM projects_project_selected_users su
+JOIN accounts_user u ON u.id = su.user_id
+WHERE su.project_id = %s
+ORDER BY u.last_name, u.first_name, u.id
+"""
+
+
+def projects_count(labs: Sequence[int], filters: Filters) -> int:
+    where, parameters = conditions("p", "account_id", labs, filters)
+    return fetch_count(PROJECTS_COUNT.format(where=where), parameters)
+
+
+def projects_page(labs: Sequence[int], filters: Filters, page: Page) -> list[dict]:
+    where, parameters = conditions("p", "account_id", labs, filters)
+    return fetch_all(PROJECTS_PAGE.format(where=where), [*parameters, page.per_page, page.offset])
+
+
+def project_with_funding_codes(project_id: int, labs: Sequence[int]) -> list[dict]:
+    return fetch_all(PROJECT.format(labs=placeholders(labs)), [project_id, *labs])
+
+
+def project_selected_users(project_id: int) -> list[dict]:
+    return fetch_all(PROJECT_SELECTED_USERS, [project_id])
+
+
+# The user -------------------------------------------------------------------------------
+
+USER = "SELECT u.id, u.first_name, u.last_name FROM accounts_user u WHERE u.id = %s"
+
+
+def user(user_id: int) -> dict | None:
+    return fetch_one(USER, [user_id])

@@ -1,0 +1,267 @@
+"""/v1: one function per endpoint. Each parses its input, runs its queries, shapes the answer."""
+
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from labshare.api import queries, shapes
+from labshare.api.auth import ApiRequest, api_view
+from labshare.api.counts import cached_count
+from labshare.api.errors import NotFound, json_response
+from labshare.api.pagination import Page, page_response, requested_page
+from labshare.api.parameters import (
+    optional_boolean,
+    optional_choices,
+    optional_datetime,
+    optional_id,
+    record_id,
+)
+from labshare.api.queries import Filters
+from labshare.bookings.models import BookingStatus
+
+OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
+
+
+def updated_since_filter(request: HttpRequest) -> Filters:
+    return Filters(updated_since=optional_datetime(request.GET, "updated_since"))
+
+
+def booking_filters(request: HttpRequest) -> Filters:
+    return Filters(
+        updated_since=optional_datetime(request.GET, "updated_since"),
+        start_after=optional_datetime(request.GET, "start_after"),
+        start_before=optional_datetime(request.GET, "start_before"),
+        statuses=optional_choices(request.GET, "status", BookingStatus.values),
+    )
+
+
+def labs_of_account_parameter(request: ApiRequest, parameter: str) -> list[int]:
+    """The token's labs, narrowed to those in the account the parameter names, if any."""
+    account_id = optional_id(request.GET, parameter, "account")
+    if account_id is None:
+        return request.token.lab_ids
+    return labs_under_account(request, account_id, parameter)
+
+
+def labs_under_account(request: ApiRequest, account_id: int, parameter: str) -> list[int]:
+    if account_id not in request.token.account_ids:
+        raise NotFound("account", account_id, parameter)
+    return request.token.labs_under(account_id)
+
+
+def paginated(
+    request: HttpRequest,
+    name: str,
+    parameters: list,
+    count: Callable[[], int | None],
+    page_rows: Callable[[Page], list[dict]],
+    shape: Callable[[list[dict]], list[dict]],
+    missing: NotFound | None = None,
+) -> HttpResponse:
+    """A list answer: the cached total, then one statement for the page (none past the end)."""
+    page = requested_page(request)
+    total = cached_count(name, parameters, count)
+    if total is None and missing is not None:
+        raise missing
+    items = [] if page.is_past(total) else shape(page_rows(page))
+    return page_response(request, items, page, total)
+
+
+def each(shape: Callable[[dict], dict]) -> Callable[[list[dict]], list[dict]]:
+    return lambda rows: [shape(row) for row in rows]
+
+
+# Accounts -------------------------------------------------------------------------------
+
+
+@api_view(scopes=("read_accounts",))
+def accounts(request: ApiRequest) -> HttpResponse:
+    account_ids = sorted(request.token.account_ids)
+    filters = updated_since_filter(request)
+    return paginated(
+        request,
+        "accounts",
+        [account_ids, filters],
+        lambda: queries.accounts_count(account_ids, filters),
+        lambda page: queries.accounts_page(account_ids, filters, page),
+        each(shapes.account_item),
+    )
+
+
+@api_view(scopes=("read_accounts",))
+def account(request: ApiRequest, account_id: str) -> HttpResponse:
+    account_pk = record_id(account_id, "account")
+    visible = sorted(request.token.account_ids)
+    row = queries.account(account_pk, visible)
+    if row is None:
+        raise NotFound("account", account_pk)
+    children = [] if row["account_type"] == "lab" else queries.account_children(account_pk, visible)
+    return json_response(shapes.account_detail(row, children))
+
+
+# Bookings -------------------------------------------------------------------------------
+
+
+@api_view(scopes=("read_bookings",))
+def bookings(request: ApiRequest) -> HttpResponse:
+    labs = labs_of_account_parameter(request, "provider_account")
+    filters = booking_filters(request)
+    return paginated(
+        request,
+        "bookings",
+        [labs, filters],
+        lambda: queries.bookings_count(labs, filters),
+        lambda page: queries.bookings_page(labs, filters, page),
+        each(shapes.booking_item),
+    )
+
+
+@api_view(scopes=("read_bookings",))
+def booking(request: ApiRequest, booking_id: str) -> HttpResponse:
+    booking_pk = record_id(booking_id, "booking")
+    row = queries.booking(booking_pk, request.token.lab_ids)
+    if row is None:
+        raise NotFound("booking", booking_pk)
+    form_responses = queries.booking_form_responses(booking_pk)
+    projects = queries.booking_projects(booking_pk)
+    return json_response(shapes.booking_detail(row, form_responses, projects))
+
+
+@api_view(scopes=("read_bookings",))
+def custom_form_response(request: ApiRequest, response_id: str) -> HttpResponse:
+    response_pk = record_id(response_id, "custom form response")
+    row = queries.custom_form_response(response_pk, request.token.lab_ids)
+    if row is None:
+        raise NotFound("custom form response", response_pk)
+    return json_response(shapes.custom_form_response(row))
+
+
+# Equipment ------------------------------------------------------------------------------
+
+
+@api_view(scopes=("read_equipment",))
+def equipment_list(request: ApiRequest) -> HttpResponse:
+    labs = labs_of_account_parameter(request, "account")
+    children_only = optional_boolean(request.GET, "exclude_parents", default=False)
+    filters = updated_since_filter(request)
+    return paginated(
+        request,
+        "equipment",
+        [labs, filters, children_only],
+        lambda: queries.equipment_count(labs, filters, children_only),
+        lambda page: queries.equipment_page(labs, filters, children_only, page),
+        each(shapes.equipment_item),
+    )
+
+
+@api_view(scopes=("read_equipment",))
+def equipment(request: ApiRequest, equipment_id: str) -> HttpResponse:
+    equipment_pk = record_id(equipment_id, "equipment")
+    row = queries.equipment(equipment_pk, request.token.lab_ids)
+    if row is None:
+        raise NotFound("equipment", equipment_pk)
+    return json_response(shapes.equipment_detail(row))
+
+
+@api_view(scopes=("read_equipment",))
+def equipment_bookings(request: ApiRequest, equipment_id: str) -> HttpResponse:
+    equipment_pk = record_id(equipment_id, "equipment")
+    labs = request.token.lab_ids
+    filters = booking_filters(request)
+    return paginated(
+        request,
+        "equipment_bookings",
+        [equipment_pk, labs, filters],
+        lambda: queries.equipment_bookings_count(equipment_pk, labs, filters),
+        lambda page: queries.equipment_bookings_page(equipment_pk, labs, filters, page),
+        each(shapes.equipment_booking_item),
+        missing=NotFound("equipment", equipment_pk),
+    )
+
+
+# Groups ---------------------------------------------------------------------------------
+
+
+@api_view(scopes=("read_accounts",))
+def groups(request: ApiRequest) -> HttpResponse:
+    labs = labs_of_account_parameter(request, "account")
+    filters = updated_since_filter(request)
+    return paginated(
+        request,
+        "groups",
+        [labs, filters],
+        lambda: queries.groups_count(labs, filters),
+        lambda page: queries.groups_page(labs, filters, page),
+        each(shapes.group_item),
+    )
+
+
+@api_view(scopes=("read_accounts",))
+def group(request: ApiRequest, group_id: str) -> HttpResponse:
+    group_pk = record_id(group_id, "group")
+    rows = queries.group_with_equipment(group_pk, request.token.lab_ids)
+    if not rows:
+        raise NotFound("group", group_pk)
+    return json_response(shapes.group_detail(rows))
+
+
+# Projects -------------------------------------------------------------------------------
+
+
+@api_view(scopes=("read_projects",))
+def projects(request: ApiRequest, account_id: str) -> HttpResponse:
+    labs = labs_under_account(request, record_id(account_id, "account", "account_id"), "account_id")
+    filters = updated_since_filter(request)
+    return paginated(
+        request,
+        "projects",
+        [labs, filters],
+        lambda: queries.projects_count(labs, filters),
+        lambda page: queries.projects_page(labs, filters, page),
+        shapes.project_items,
+    )
+
+
+@api_view(scopes=("read_projects",))
+def project(request: ApiRequest, account_id: str, project_id: str) -> HttpResponse:
+    account_pk = record_id(account_id, "account", "account_id")
+    project_pk = record_id(project_id, "project")
+    labs = labs_under_account(request, account_pk, "account_id")
+    rows = queries.project_with_funding_codes(project_pk, labs)
+    if not rows:
+        raise NotFound("project", project_pk)
+    return json_response(shapes.project_detail(rows, queries.project_selected_users(project_pk)))
+
+
+# The user -------------------------------------------------------------------------------
+
+
+@api_view(scopes=("read_user",))
+def user(request: ApiRequest) -> HttpResponse:
+    row = queries.user(request.token.user_id)
+    if row is None:
+        raise NotFound("user", request.token.user_id)
+    return json_response(shapes.user(row))
+
+
+# The contract ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> bytes:
+    return OPENAPI_PATH.read_bytes()
+
+
+@require_GET
+def openapi_yaml(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(openapi_document(), content_type="application/yaml; charset=utf-8")
+
+
+@require_GET
+def docs(request: HttpRequest) -> HttpResponse:
+    """The contract, rendered by Swagger UI (shipped in drf-spectacular-sidecar, served locally)."""
+    return render(request, "api/docs.html")
