@@ -1,0 +1,168 @@
+"""`Client`: one method per API read, lists as iterators over every page."""
+
+import os
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, cast
+
+from labshare.client import models
+from labshare.client.errors import ApiError, ReconnectRequired
+from labshare.client.pagination import PageWalk
+from labshare.client.session import Session
+from labshare.client.tokens import Credentials, TokenStore
+
+FAR_FUTURE = "2999-01-01T00:00:00Z"
+
+
+def iso(value: datetime | str | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
+class Client:
+    """The API for one saved connection.
+
+    List methods return every record (all pages, fetched `concurrency` at a time, each id
+    once); `walk(...)` gives the underlying PageWalk when its consistency matters.
+    """
+
+    def __init__(self, session: Session, concurrency: int = 8) -> None:
+        self.session = session
+        self.concurrency = concurrency
+        self._supports_updated_since: dict[str, bool] = {}
+
+    @classmethod
+    def from_store(cls, store: TokenStore | None = None, concurrency: int = 8) -> "Client":
+        store = store or TokenStore()
+        credentials = store.load()
+        if credentials is None:
+            raise ReconnectRequired(f"No saved connection in {store.path}.")
+        if os.environ.get("LABSHARE_API_URL"):  # the same connection, read from another API host
+            credentials = replace(credentials, api_url=os.environ["LABSHARE_API_URL"].rstrip("/") + "/")
+        return cls(Session(credentials, store, concurrency=concurrency), concurrency)
+
+    @classmethod
+    def from_credentials(cls, credentials: Credentials, concurrency: int = 8) -> "Client":
+        return cls(Session(credentials, concurrency=concurrency), concurrency)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def walk(self, path: str, **params: Any) -> PageWalk:
+        return PageWalk(self.session, path, params, self.concurrency)
+
+    # --- the reads of the v0.1.5 reference -------------------------------------------------
+
+    def user(self) -> models.User:
+        return cast(models.User, self.session.get_json("user"))
+
+    def accounts(self, updated_since: datetime | str | None = None) -> Iterator[models.AccountSummary]:
+        return cast(
+            Iterator[models.AccountSummary], self.walk("accounts", updated_since=iso(updated_since)).records()
+        )
+
+    def account(self, account_id: int) -> models.Account:
+        return cast(models.Account, self.session.get_json(f"accounts/{account_id}"))
+
+    def bookings(
+        self,
+        provider_account: int | None = None,
+        updated_since: datetime | str | None = None,
+        start_after: datetime | str | None = None,
+        start_before: datetime | str | None = None,
+        status: str | None = None,
+    ) -> Iterator[models.BookingSummary]:
+        walk = self.walk(
+            "bookings",
+            provider_account=provider_account,
+            updated_since=iso(updated_since),
+            start_after=iso(start_after),
+            start_before=iso(start_before),
+            status=status,
+        )
+        return cast(Iterator[models.BookingSummary], walk.records())
+
+    def booking(self, booking_id: int) -> models.Booking:
+        return cast(models.Booking, self.session.get_json(f"bookings/{booking_id}"))
+
+    def equipment_list(
+        self,
+        account: int | None = None,
+        exclude_parents: bool = False,
+        updated_since: datetime | str | None = None,
+    ) -> Iterator[models.EquipmentSummary]:
+        walk = self.walk(
+            "equipment",
+            account=account,
+            exclude_parents="true" if exclude_parents else None,
+            updated_since=iso(updated_since),
+        )
+        return cast(Iterator[models.EquipmentSummary], walk.records())
+
+    def equipment(self, equipment_id: int) -> models.Equipment:
+        return cast(models.Equipment, self.session.get_json(f"equipment/{equipment_id}"))
+
+    def equipment_bookings(
+        self,
+        equipment_id: int,
+        updated_since: datetime | str | None = None,
+        start_after: datetime | str | None = None,
+        start_before: datetime | str | None = None,
+        status: str | None = None,
+    ) -> Iterator[models.EquipmentBooking]:
+        walk = self.walk(
+            f"equipment/{equipment_id}/bookings",
+            updated_since=iso(updated_since),
+            start_after=iso(start_after),
+            start_before=iso(start_before),
+            status=status,
+        )
+        return cast(Iterator[models.EquipmentBooking], walk.records())
+
+    def projects(
+        self, account_id: int, updated_since: datetime | str | None = None
+    ) -> Iterator[models.ProjectSummary]:
+        walk = self.walk(f"accounts/{account_id}/projects", updated_since=iso(updated_since))
+        return cast(Iterator[models.ProjectSummary], walk.records())
+
+    def project(self, account_id: int, project_id: int) -> models.Project:
+        return cast(models.Project, self.session.get_json(f"accounts/{account_id}/projects/{project_id}"))
+
+    def groups(
+        self, account: int | None = None, updated_since: datetime | str | None = None
+    ) -> Iterator[models.GroupSummary]:
+        walk = self.walk("groups", account=account, updated_since=iso(updated_since))
+        return cast(Iterator[models.GroupSummary], walk.records())
+
+    def group(self, group_id: int) -> models.Group:
+        return cast(models.Group, self.session.get_json(f"groups/{group_id}"))
+
+    def custom_form_response(self, response_id: int) -> models.CustomFormResponse:
+        return cast(models.CustomFormResponse, self.session.get_json(f"custom_form_response/{response_id}"))
+
+    # --- server capabilities ---------------------------------------------------------------
+
+    def supports_updated_since(self, path: str) -> bool:
+        """Whether the list at `path` honours `updated_since` (a Labshare extension).
+
+        Probed with a date far in the future: a server that filters answers 0 records, the
+        real service ignores the parameter and answers the full count (or rejects it).
+        """
+        if path not in self._supports_updated_since:
+            try:
+                response = self.session.get(path, {"updated_since": FAR_FUTURE, "per_page": 1})
+                total = response.headers.get("X-Total-Records")
+                self._supports_updated_since[path] = total is not None and int(total) == 0
+            except ApiError as exc:
+                if exc.status not in (400, 422):
+                    raise
+                self._supports_updated_since[path] = False
+        return self._supports_updated_since[path]

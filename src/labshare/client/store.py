@@ -1,0 +1,138 @@
+"""The DuckDB file a pull keeps its tables and sync state in; Parquet and CSV are written from it."""
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from labshare.client.tables import ID, JSON, NUMBER, TABLES, Table
+
+ARROW_TYPES = {ID: pa.int64(), NUMBER: pa.float64()}
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=12).hexdigest()
+
+
+def _cell(value: Any, column_type: str) -> Any:
+    if value is None:
+        return None
+    if column_type == JSON or isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    if column_type == ID:
+        return int(value)
+    if column_type == NUMBER:
+        return float(value)
+    return value if isinstance(value, str) else str(value)
+
+
+class Store:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = duckdb.connect(str(self.path))
+        self.db.execute("SET TimeZone = 'UTC'")
+        for table in TABLES.values():
+            columns = ", ".join(f'"{name}" {kind}' for name, kind in table.columns)
+            self.db.execute(
+                f'CREATE TABLE IF NOT EXISTS "{table.name}" ({columns}, PRIMARY KEY ("{table.key}"))'
+            )
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS _sync_state (resource VARCHAR PRIMARY KEY, watermark VARCHAR,"
+            " mode VARCHAR, finished_at TIMESTAMPTZ)"
+        )
+        self.db.execute("CREATE TABLE IF NOT EXISTS _pull_info (key VARCHAR PRIMARY KEY, value VARCHAR)")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- rows ------------------------------------------------------------------------------
+
+    def upsert(self, table_name: str, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert or update rows by key; only the columns the rows carry are updated."""
+        if not rows:
+            return 0
+        table = TABLES[table_name]
+        by_key = {row[table.key]: row for row in rows}  # one row per key in a statement
+        present = [
+            (name, kind) for name, kind in table.columns if any(name in row for row in by_key.values())
+        ]
+        arrays = {
+            name: pa.array(
+                [_cell(row.get(name), kind) for row in by_key.values()], ARROW_TYPES.get(kind, pa.string())
+            )
+            for name, kind in present
+        }
+        batch = pa.table(arrays)  # noqa: F841 (DuckDB reads the local variable by name)
+        names = ", ".join(f'"{name}"' for name, _ in present)
+        casts = ", ".join(f'CAST("{name}" AS {kind})' for name, kind in present)
+        updates = ", ".join(f'"{name}" = excluded."{name}"' for name, _ in present if name != table.key)
+        self.db.execute(
+            f'INSERT INTO "{table.name}" ({names}) SELECT {casts} FROM batch '  # noqa: S608 (our own names; values are parameters)
+            f'ON CONFLICT ("{table.key}") DO UPDATE SET {updates}'
+        )
+        return len(by_key)
+
+    def hashes(self, table_name: str, keys: Iterable[int]) -> dict[int, str | None]:
+        table = TABLES[table_name]
+        wanted = pa.table({"key": pa.array(list(keys), pa.int64())})  # noqa: F841
+        rows = self.db.execute(
+            f'SELECT t."{table.key}", t._list_hash FROM "{table.name}" t'  # noqa: S608 (our own names; values are parameters)
+            f' JOIN wanted w ON t."{table.key}" = w.key'
+        ).fetchall()
+        return dict(rows)
+
+    def count(self, table_name: str, where: str = "true") -> int:
+        return self.db.execute(f'SELECT count(*) FROM "{table_name}" WHERE {where}').fetchone()[0]  # noqa: S608 (our own names; values are parameters)
+
+    # --- deletion detection: keys seen during a full read ---------------------------------
+
+    def begin_seen(self) -> None:
+        self.db.execute("CREATE OR REPLACE TEMP TABLE _seen (key BIGINT)")
+
+    def mark_seen(self, keys: Sequence[int]) -> None:
+        seen = pa.table({"key": pa.array(list(keys), pa.int64())})  # noqa: F841
+        self.db.execute("INSERT INTO _seen SELECT key FROM seen")
+
+    def delete_unseen(self, table_name: str, where: str = "true") -> int:
+        table: Table = TABLES[table_name]
+        condition = f'{where} AND "{table.key}" NOT IN (SELECT key FROM _seen)'  # noqa: S608 (our own names; values are parameters)
+        deleted = self.count(table.name, condition)
+        self.db.execute(f'DELETE FROM "{table.name}" WHERE {condition}')  # noqa: S608 (our own names; values are parameters)
+        return deleted
+
+    # --- sync state ------------------------------------------------------------------------
+
+    def watermark(self, resource: str) -> str | None:
+        row = self.db.execute("SELECT watermark FROM _sync_state WHERE resource = ?", [resource]).fetchone()
+        return row[0] if row else None
+
+    def finish(self, resource: str, watermark: str | None, mode: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO _sync_state VALUES (?, ?, ?, now())", [resource, watermark, mode]
+        )
+
+    def set_info(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO _pull_info VALUES (?, ?)", [key, value])
+
+    # --- other formats ---------------------------------------------------------------------
+
+    def export(self, folder: Path, file_format: str, tables: Iterable[str]) -> list[Path]:
+        """Write each table to `folder/<table>.parquet|csv`, replacing the old file atomically."""
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in tables:
+            target = folder / f"{name}.{file_format}"
+            temporary = folder / f".{name}.{file_format}.tmp"
+            options = (
+                "FORMAT parquet, COMPRESSION zstd" if file_format == "parquet" else "FORMAT csv, HEADER true"
+            )
+            quoted = str(temporary).replace("'", "''")
+            self.db.execute(f"COPY (SELECT * FROM \"{name}\" ORDER BY 1) TO '{quoted}' ({options})")  # noqa: S608 (our own names; values are parameters)
+            temporary.replace(target)
+            written.append(target)
+        return written

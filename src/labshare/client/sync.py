@@ -1,0 +1,307 @@
+"""Pull: bring the local tables up to date with the server.
+
+Against a Labshare server, a list that honours `updated_since` is read incrementally from
+the last pull's watermark (the server's clock, less a safety overlap); a count check then
+says whether anything was deleted, and only then is the list read in full. Against a server
+without the extension (the real service), every pull reads the lists in full, upserts by id,
+fetches details only for records whose list entry changed, and deletes local records the
+server no longer lists, but only when the list kept still while it was read.
+"""
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from itertools import islice
+from typing import Any, Protocol
+
+from labshare.client.api import Client, iso
+from labshare.client.errors import ApiError
+from labshare.client.pagination import PageWalk, read_together
+from labshare.client.store import Store, record_hash
+from labshare.client.tables import RESOURCES
+
+BATCH = 2000
+WATERMARK_OVERLAP = timedelta(minutes=2)  # covers clock skew between server processes
+
+
+class Progress(Protocol):
+    def add_total(self, resource: str, count: int) -> None: ...
+    def advance(self, resource: str, count: int) -> None: ...
+
+
+class NoProgress:
+    def add_total(self, resource: str, count: int) -> None:
+        pass
+
+    def advance(self, resource: str, count: int) -> None:
+        pass
+
+
+@dataclass
+class SyncSummary:
+    resource: str
+    mode: str = "full"  # or "incremental"
+    read: int = 0
+    written: int = 0
+    deleted: int = 0
+    deletions_checked: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Source:
+    """How one table is read: its list (per lab or not) and the detail merged into each row."""
+
+    table: str
+    per_lab: bool
+    walk: Callable[[Client, int | None, str | None], PageWalk]
+    detail: Callable[[Client, dict[str, Any], int | None], dict[str, Any]] | None
+    probe_path: str
+    # Read per provider lab when the per-lab totals add up to the whole list: the server
+    # reads each lab's bookings from its own index, far cheaper than pages of one big list.
+    partitioned: bool = False
+
+
+def _merge_account(summary: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
+    # The list gives parent ids, the details give {id, name} objects under the same names.
+    return {
+        **detail,
+        "organisation_id": summary.get("organisation"),
+        "department_id": summary.get("department"),
+    }
+
+
+SOURCES: dict[str, Source] = {
+    "accounts": Source(
+        "accounts",
+        False,
+        lambda client, lab, since: client.walk("accounts", updated_since=since),
+        lambda client, record, lab: _merge_account(record, dict(client.account(record["id"]))),
+        "accounts",
+    ),
+    "equipment": Source(
+        "equipment",
+        True,
+        lambda client, lab, since: client.walk("equipment", account=lab, updated_since=since),
+        lambda client, record, lab: {**record, **client.equipment(record["id"])},
+        "equipment",
+    ),
+    "groups": Source(
+        "groups",
+        True,
+        lambda client, lab, since: client.walk("groups", account=lab, updated_since=since),
+        lambda client, record, lab: {**record, **client.group(record["id"])},
+        "groups",
+    ),
+    "projects": Source(
+        "projects",
+        True,
+        lambda client, lab, since: client.walk(f"accounts/{lab}/projects", updated_since=since),
+        lambda client, record, lab: {**record, **client.project(lab or 0, record["id"])},
+        "accounts/{lab}/projects",
+    ),
+    "bookings": Source(
+        "bookings",
+        False,
+        lambda client, lab, since: client.walk("bookings", provider_account=lab, updated_since=since),
+        lambda client, record, lab: {
+            **record,
+            **client.booking(record["id"]),
+            "_details_at": datetime.now(UTC).isoformat(),
+        },
+        "bookings",
+        partitioned=True,
+    ),
+}
+
+
+def batched(iterable: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    while chunk := list(islice(iterable, size)):
+        yield chunk
+
+
+def watermark_from(server_date: str | None) -> str:
+    moment = parsedate_to_datetime(server_date) if server_date else datetime.now(UTC)
+    return (moment - WATERMARK_OVERLAP).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Puller:
+    def __init__(
+        self,
+        client: Client,
+        store: Store,
+        progress: Progress | None = None,
+        details: bool = True,
+        full: bool = False,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.progress = progress or NoProgress()
+        self.details = details
+        self.full = full
+        self.pool = ThreadPoolExecutor(client.concurrency, thread_name_prefix="labshare-detail")
+        self._lab_ids: list[int] | None = None
+
+    def pull(self, resources: Sequence[str] = RESOURCES) -> list[SyncSummary]:
+        unknown = set(resources) - set(RESOURCES)
+        if unknown:
+            raise ValueError(
+                f"Unknown resource(s): {', '.join(sorted(unknown))}; choose from {', '.join(RESOURCES)}."
+            )
+        summaries = []
+        try:
+            for resource in RESOURCES:  # this order: labs before per-lab lists, bookings before forms
+                if resource not in resources:
+                    continue
+                if resource == "user":
+                    summaries.append(self.pull_user())
+                elif resource == "custom_form_responses":
+                    summaries.append(self.pull_custom_form_responses())
+                else:
+                    summaries.append(self.pull_source(SOURCES[resource]))
+        finally:
+            self.pool.shutdown(cancel_futures=True)
+        return summaries
+
+    def lab_ids(self) -> list[int]:
+        if self._lab_ids is None:
+            self._lab_ids = sorted(a["id"] for a in self.client.accounts() if a.get("account_type") == "lab")
+        return self._lab_ids
+
+    def pull_user(self) -> SyncSummary:
+        user = dict(self.client.user())
+        self.store.upsert("user", [{**user, "_synced_at": datetime.now(UTC).isoformat()}])
+        self.progress.add_total("user", 1)
+        self.progress.advance("user", 1)
+        return SyncSummary("user", read=1, written=1)
+
+    def pull_source(self, source: Source) -> SyncSummary:
+        summary = SyncSummary(source.table)
+        labs: list[int | None] = list(self.lab_ids()) if source.per_lab else [None]
+        if source.partitioned and self.lab_ids():
+            per_lab: list[int | None] = list(self.lab_ids())
+            if self._server_count(source, per_lab) == self._server_count(source, [None]):
+                labs = per_lab
+        watermark = None if self.full else self.store.watermark(source.table)
+        probe = source.probe_path.format(lab=labs[0]) if labs and labs[0] is not None else source.probe_path
+        incremental = bool(watermark) and bool(labs) and self.client.supports_updated_since(probe)
+        if incremental:
+            summary.mode = "incremental"
+            new_watermark = self._read(source, labs, watermark, summary)
+            if self._server_count(source, labs) != self.store.count(source.table):
+                summary.notes.append("the counts differ: read in full to find deletions")
+                summary.mode = "incremental+full"
+                self._read(source, labs, None, summary)
+            else:
+                summary.deletions_checked = True
+        else:
+            new_watermark = self._read(source, labs, None, summary)
+        self.store.finish(source.table, new_watermark, summary.mode)
+        return summary
+
+    def _server_count(self, source: Source, labs: list[int | None]) -> int:
+        def count(lab: int | None) -> int:
+            walk = source.walk(self.client, lab, None)
+            response = self.client.session.get(walk.path, {**walk.params, "per_page": 1})
+            return int(response.headers.get("X-Total-Records", 0))
+
+        return sum(self.pool.map(count, labs))
+
+    def _read(self, source: Source, labs: list[int | None], since: str | None, summary: SyncSummary) -> str:
+        """Read the lists (from `since`, or in full), write what changed; return the new watermark."""
+        full = since is None
+        if full:
+            self.store.begin_seen()
+        walks = {lab: source.walk(self.client, lab, since) for lab in labs}
+        lab_of = {id(walk): lab for lab, walk in walks.items()}
+        buffers: dict[int | None, list[dict[str, Any]]] = {lab: [] for lab in labs}
+        watermark = None
+        for walk, page in read_together(list(walks.values()), self.client.concurrency):
+            lab = lab_of[id(walk)]
+            if page.number == 1:
+                self.progress.add_total(source.table, walk.total_at_start or len(page.records))
+                watermark = watermark or watermark_from(walk.server_date)
+            buffers[lab] += walk.unique(page)
+            if sum(map(len, buffers.values())) >= BATCH:  # bounded memory, whatever the number of labs
+                for lab, buffer in buffers.items():
+                    self._flush(source, lab, buffer, full, summary)
+                    buffer.clear()
+        for lab, buffer in buffers.items():
+            self._flush(source, lab, buffer, full, summary)
+        consistent = all(walk.consistent for walk in walks.values())
+        if full:
+            if consistent:
+                summary.deleted += self.store.delete_unseen(source.table)
+                summary.deletions_checked = True
+            else:
+                summary.notes.append("the list changed while it was read: deletions are checked next time")
+        return watermark or watermark_from(None)
+
+    def _flush(
+        self, source: Source, lab: int | None, chunk: list[dict[str, Any]], full: bool, summary: SyncSummary
+    ) -> None:
+        if not chunk:
+            return
+        summary.read += len(chunk)
+        if full:
+            self.store.mark_seen([record["id"] for record in chunk])
+        summary.written += self._write(source, chunk, lab, only_changed=full)
+        self.progress.advance(source.table, len(chunk))
+
+    def _write(self, source: Source, chunk: list[dict[str, Any]], lab: int | None, only_changed: bool) -> int:
+        hashes = {record["id"]: record_hash(record) for record in chunk}
+        if only_changed:
+            stored = self.store.hashes(source.table, hashes)
+            chunk = [record for record in chunk if stored.get(record["id"], "") != hashes[record["id"]]]
+        if not chunk:
+            return 0
+        if self.details and source.detail is not None:
+            rows = [row for row in self.pool.map(lambda r: self._detail(source, r, lab), chunk) if row]
+        else:
+            rows = [dict(record) for record in chunk]
+        now = datetime.now(UTC).isoformat()
+        for row in rows:
+            row["_list_hash"] = hashes[row["id"]]
+            row["_synced_at"] = now
+            if source.per_lab:
+                row["lab_id"] = lab
+        return self.store.upsert(source.table, rows)
+
+    def _detail(self, source: Source, record: dict[str, Any], lab: int | None) -> dict[str, Any] | None:
+        assert source.detail is not None
+        try:
+            return source.detail(self.client, record, lab)
+        except ApiError as exc:
+            if exc.status == 404:  # deleted since it was listed
+                return None
+            raise
+
+    def pull_custom_form_responses(self) -> SyncSummary:
+        """The responses linked from bookings whose details were read, fetched when new."""
+        summary = SyncSummary("custom_form_responses")
+        missing = [
+            row[0]
+            for row in self.store.db.execute(
+                "SELECT DISTINCT CAST(link->>'response_id' AS BIGINT) AS id"
+                " FROM (SELECT unnest(CAST(custom_form_responses AS JSON[])) AS link FROM bookings"
+                "       WHERE custom_form_responses IS NOT NULL)"
+                " WHERE id NOT IN (SELECT custom_form_response_id FROM custom_form_responses)"
+            ).fetchall()
+        ]
+        self.progress.add_total("custom_form_responses", len(missing))
+        for chunk in batched(iter(missing), BATCH):
+            rows = [row for row in self.pool.map(self._form_response, chunk) if row]
+            summary.read += len(chunk)
+            summary.written += self.store.upsert("custom_form_responses", rows)
+            self.progress.advance("custom_form_responses", len(chunk))
+        return summary
+
+    def _form_response(self, response_id: int) -> dict[str, Any] | None:
+        try:
+            return {**self.client.custom_form_response(response_id), "_synced_at": iso(datetime.now(UTC))}
+        except ApiError as exc:
+            if exc.status in (403, 404):
+                return None
+            raise
