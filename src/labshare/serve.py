@@ -13,7 +13,7 @@ def main() -> None:
 
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
-    workers = os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 1))
+    workers = os.environ.get("WEB_CONCURRENCY", str(len(os.sched_getaffinity(0))))
     print_banner(f"http://{host}:{port}")
     sys.stdout.flush()
     os.execv(
