@@ -61,7 +61,9 @@ class Booking(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             # The lists' order; the included lab lets a deep page find its ids from the index alone.
-            models.Index(fields=["-created_at", "-id"], include=["provider_lab"], name="booking_newest_with_lab"),
+            models.Index(
+                fields=["-created_at", "-id"], include=["provider_lab"], name="booking_newest_with_lab"
+            ),
             models.Index(fields=["provider_lab", "-created_at", "-id"], name="booking_lab_newest"),
             models.Index(fields=["equipment", "-created_at", "-id"], name="booking_equipment_newest"),
             models.Index(fields=["provider_lab", "updated_at"], name="booking_lab_updated"),
