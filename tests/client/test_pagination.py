@@ -101,3 +101,13 @@ def test_it_gives_up_with_the_status_after_the_retries(scripted):
             list(client.bookings())
 
     assert error.value.status == 503
+
+
+def test_it_reads_details_one_by_one_from_a_server_that_ignores_the_detail_view(scripted):
+    base_url, script = scripted  # answers list records, whatever `view` says, as the real service
+
+    with client_for(base_url) as client:
+        assert client.supports_detail_view("bookings") is False
+        assert client.supports_detail_view("bookings") is False  # asked once
+
+    assert [page for page, status in script.requests if status == 200] == [1]

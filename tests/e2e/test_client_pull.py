@@ -9,6 +9,10 @@ import pytest
 from django.utils import timezone
 
 from labshare.bookings.models import Booking, BookingStatus
+from labshare.client import Client, TokenStore
+from labshare.client.store import Store
+from labshare.client.sync import Puller
+from labshare.client.tables import TABLES
 from tests.client.support import connect, fresh_server, load_demo, run_cli
 
 pytestmark = pytest.mark.e2e
@@ -32,6 +36,7 @@ def test_it_pulls_every_resource_into_duckdb_and_then_only_what_changed(server, 
 
     first = run_cli(home, "pull", str(target))
     assert "bookings: full" in first.stdout
+    assert "details read with the list pages" in first.stdout
     db = duckdb.connect(str(target), read_only=True)
     bookings = db.execute("SELECT count(*) FROM bookings").fetchone()[0]
     assert bookings == api_total(server, home, "bookings") > 0
@@ -136,3 +141,36 @@ def test_it_writes_parquet_and_csv_files(server, tmp_path, file_format):
             0
         ]
         assert rows == total
+
+
+def test_it_reads_booking_details_with_the_list_pages_as_one_request_each_would(server, tmp_path):
+    load_demo("small")
+    home = tmp_path / "home"
+    connect(home, server)
+    paged_store, single_store = Store(tmp_path / "paged.duckdb"), Store(tmp_path / "single.duckdb")
+    with Client.from_store(TokenStore(home)) as client:
+        paged = Puller(client, paged_store).pull(["bookings"])[0]
+    with Client.from_store(TokenStore(home)) as client:
+        single = Puller(client, single_store, detail_pages=False).pull(["bookings"])[0]
+
+    total = api_total(server, home, "bookings")
+    assert paged.details_in_pages and paged.detail_requests == 0
+    assert not single.details_in_pages and single.detail_requests == total
+    assert paged.written == single.written == total
+    # The same rows, column for column, but the client's own bookkeeping (as text: no time
+    # zone library needed to read TIMESTAMPTZ into Python).
+    columns = ", ".join(
+        f'CAST("{name}" AS VARCHAR)'
+        for name in TABLES["bookings"].column_names
+        if name not in ("_list_hash", "_synced_at", "_details_at")
+    )
+    query = f"SELECT {columns} FROM bookings ORDER BY id"
+    paged_rows, single_rows = (
+        paged_store.db.execute(query).fetchall(),
+        single_store.db.execute(query).fetchall(),
+    )
+    assert len(paged_rows) == total
+    assert paged_rows == single_rows
+    assert paged_store.count("bookings", "cost IS NULL OR requester IS NULL OR _details_at IS NULL") == 0
+    paged_store.close()
+    single_store.close()

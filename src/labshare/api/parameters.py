@@ -75,3 +75,13 @@ def optional_choices(query: QueryDict, name: str, choices: list[str]) -> list[st
     if unknown or not wanted:
         raise BadParameter(f"{name} must be one or more of {', '.join(choices)}, not {raw!r}.", name)
     return sorted({by_lower[part] for part in wanted})
+
+
+def optional_choice(query: QueryDict, name: str, choices: tuple[str, ...], default: str) -> str:
+    """One value from `choices`, exactly as written; `default` when the parameter is absent."""
+    raw = query.get(name)
+    if raw is None:
+        return default
+    if raw not in choices:
+        raise BadParameter(f"{name} must be one of {', '.join(choices)}, not {raw!r}.", name)
+    return raw

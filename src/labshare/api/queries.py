@@ -5,6 +5,7 @@ compilation), and the same SQL runs on SQLite and PostgreSQL. Every statement is
 by the token's labs; `{where}` and `{labs}` slots take placeholders only, never values.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -137,7 +138,8 @@ WHERE {{where}}
 ORDER BY b.created_at DESC, b.id DESC
 LIMIT %s OFFSET %s
 """  # noqa: S608
-BOOKING = f"""
+# The columns and joins of the detail shape, for one booking or a page of them.
+BOOKING_COLUMNS = f"""
 SELECT b.id, b.cost, b.currency, b.charging_type, b.start_time, b.end_time, b.requested_at,
        b.booking_type, b.status, b.duration, b.add_ons,
        g.id AS group_id, g.name AS group_name,
@@ -153,8 +155,8 @@ SELECT b.id, b.cost, b.currency, b.charging_type, b.start_time, b.end_time, b.re
        rq.last_name AS requester_last_name, rq.email AS requester_email,
        rq.sector AS requester_sector,
        {LAST_PUBLIC_NOTE} AS last_public_note
-FROM bookings_booking b
-JOIN equipment_equipment e ON e.id = b.equipment_id
+"""
+BOOKING_JOINS = """JOIN equipment_equipment e ON e.id = b.equipment_id
 LEFT JOIN equipment_equipment pe ON pe.id = e.parent_id
 LEFT JOIN accounts_group g ON g.id = b.requester_group_id
 JOIN accounts_account rl ON rl.id = b.requester_lab_id
@@ -163,7 +165,28 @@ JOIN accounts_account pl ON pl.id = b.provider_lab_id
 LEFT JOIN accounts_account po ON po.id = b.provider_organisation_id
 JOIN accounts_user cr ON cr.id = b.creator_id
 JOIN accounts_user rq ON rq.id = b.requester_id
-WHERE b.id = %s AND b.provider_lab_id IN ({{labs}})
+"""
+BOOKING = f"""{BOOKING_COLUMNS}FROM bookings_booking b
+{BOOKING_JOINS}WHERE b.id = %s AND b.provider_lab_id IN ({{labs}})
+"""
+# `view=detail` (an extension): the page's ids first, from the bookings alone, and the joins
+# from those, so that they run for the page's rows only (PostgreSQL plans `b.id IN (<page>)`
+# as hash joins over every booking).
+BOOKINGS_DETAIL_PAGE = f"""{BOOKING_COLUMNS}FROM (
+    SELECT listed.id FROM bookings_booking listed
+    WHERE {{where}}
+    ORDER BY listed.created_at DESC, listed.id DESC
+    LIMIT %s OFFSET %s) page
+JOIN bookings_booking b ON b.id = page.id
+{BOOKING_JOINS}ORDER BY b.created_at DESC, b.id DESC
+"""  # noqa: S608
+EQUIPMENT_BOOKINGS_DETAIL_PAGE = f"""{BOOKING_COLUMNS}FROM (
+    SELECT listed.id FROM bookings_booking listed
+    WHERE listed.equipment_id = %s AND {{where}}
+    ORDER BY listed.created_at DESC, listed.id DESC
+    LIMIT %s OFFSET %s) page
+JOIN bookings_booking b ON b.id = page.id
+{BOOKING_JOINS}ORDER BY b.created_at DESC, b.id DESC
 """  # noqa: S608
 BOOKING_FORM_RESPONSES = """
 SELECT r.id, v.number
@@ -180,6 +203,25 @@ JOIN projects_project p ON p.id = bp.project_id
 LEFT JOIN projects_fundingcode f ON f.project_id = p.id
 WHERE bp.booking_id = %s
 ORDER BY p.id, f.id
+"""
+
+
+# The same reads as BOOKING_FORM_RESPONSES and BOOKING_PROJECTS, for a page of bookings at once.
+BOOKINGS_FORM_RESPONSES = """
+SELECT r.booking_id, r.id, v.number
+FROM bookings_customformresponse r
+JOIN bookings_customformversion v ON v.id = r.version_id
+WHERE r.booking_id IN ({bookings})
+ORDER BY r.booking_id, r.created_at, r.id
+"""
+BOOKINGS_PROJECTS = """
+SELECT bp.booking_id, p.id, p.name, p.supervisor,
+       f.id AS funding_code_id, f.code, f.funder_name, f.allocated_amount, f.currency
+FROM bookings_booking_projects bp
+JOIN projects_project p ON p.id = bp.project_id
+LEFT JOIN projects_fundingcode f ON f.project_id = p.id
+WHERE bp.booking_id IN ({bookings})
+ORDER BY bp.booking_id, p.id, f.id
 """
 
 
@@ -203,6 +245,33 @@ def booking_form_responses(booking_id: int) -> list[dict]:
 
 def booking_projects(booking_id: int) -> list[dict]:
     return fetch_all(BOOKING_PROJECTS, [booking_id])
+
+
+def bookings_detail_page(labs: Sequence[int], filters: Filters, page: Page) -> list[dict]:
+    where, parameters = conditions("listed", "provider_lab_id", labs, filters)
+    return fetch_all(BOOKINGS_DETAIL_PAGE.format(where=where), [*parameters, page.per_page, page.offset])
+
+
+def by_booking(rows: list[dict]) -> dict[int, list[dict]]:
+    grouped: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        grouped[row["booking_id"]].append(row)
+    return grouped
+
+
+def bookings_form_responses(booking_ids: Sequence[int]) -> dict[int, list[dict]]:
+    """Each booking's custom form responses, by booking id; no statement for no bookings."""
+    if not booking_ids:
+        return {}
+    sql = BOOKINGS_FORM_RESPONSES.format(bookings=placeholders(booking_ids))
+    return by_booking(fetch_all(sql, booking_ids))
+
+
+def bookings_projects(booking_ids: Sequence[int]) -> dict[int, list[dict]]:
+    """Each booking's projects with their funding codes, by booking id."""
+    if not booking_ids:
+        return {}
+    return by_booking(fetch_all(BOOKINGS_PROJECTS.format(bookings=placeholders(booking_ids)), booking_ids))
 
 
 CUSTOM_FORM_RESPONSE = """
@@ -296,6 +365,16 @@ def equipment_bookings_page(
     where, parameters = conditions("b", "provider_lab_id", labs, filters)
     return fetch_all(
         EQUIPMENT_BOOKINGS_PAGE.format(where=where),
+        [equipment_id, *parameters, page.per_page, page.offset],
+    )
+
+
+def equipment_bookings_detail_page(
+    equipment_id: int, labs: Sequence[int], filters: Filters, page: Page
+) -> list[dict]:
+    where, parameters = conditions("listed", "provider_lab_id", labs, filters)
+    return fetch_all(
+        EQUIPMENT_BOOKINGS_DETAIL_PAGE.format(where=where),
         [equipment_id, *parameters, page.per_page, page.offset],
     )
 

@@ -11,10 +11,11 @@ from django.views.decorators.http import require_GET
 from labshare.api import queries, shapes
 from labshare.api.auth import ApiRequest, api_view
 from labshare.api.counts import cached_count
-from labshare.api.errors import NotFound, json_response
+from labshare.api.errors import InsufficientScope, NotFound, json_response
 from labshare.api.pagination import Page, page_response, requested_page
 from labshare.api.parameters import (
     optional_boolean,
+    optional_choice,
     optional_choices,
     optional_datetime,
     optional_id,
@@ -24,6 +25,7 @@ from labshare.api.queries import Filters
 from labshare.bookings.models import BookingStatus
 
 OPENAPI_PATH = Path(__file__).with_name("openapi.yaml")
+BOOKING_VIEWS = ("list", "detail")
 
 
 def updated_since_filter(request: HttpRequest) -> Filters:
@@ -37,6 +39,23 @@ def booking_filters(request: HttpRequest) -> Filters:
         start_before=optional_datetime(request.GET, "start_before"),
         statuses=optional_choices(request.GET, "status", BookingStatus.values),
     )
+
+
+def detail_view(request: HttpRequest) -> bool:
+    """`view=detail` (an extension): each booking of a list in the shape of /v1/bookings/{id}."""
+    return optional_choice(request.GET, "view", BOOKING_VIEWS, default="list") == "detail"
+
+
+def booking_details(rows: list[dict]) -> list[dict]:
+    """A page of booking rows, shaped as details: the page's form responses and projects are
+    read in one statement each, never one per booking."""
+    ids = [row["id"] for row in rows]
+    form_responses = queries.bookings_form_responses(ids)
+    projects = queries.bookings_projects(ids)
+    return [
+        shapes.booking_detail(row, form_responses.get(row["id"], []), projects.get(row["id"], []))
+        for row in rows
+    ]
 
 
 def labs_of_account_parameter(request: ApiRequest, parameter: str) -> list[int]:
@@ -110,13 +129,15 @@ def account(request: ApiRequest, account_id: str) -> HttpResponse:
 def bookings(request: ApiRequest) -> HttpResponse:
     labs = labs_of_account_parameter(request, "provider_account")
     filters = booking_filters(request)
+    detailed = detail_view(request)
+    page_rows = queries.bookings_detail_page if detailed else queries.bookings_page
     return paginated(
         request,
         "bookings",
         [labs, filters],
         lambda: queries.bookings_count(labs, filters),
-        lambda page: queries.bookings_page(labs, filters, page),
-        each(shapes.booking_item),
+        lambda page: page_rows(labs, filters, page),
+        booking_details if detailed else each(shapes.booking_item),
     )
 
 
@@ -172,13 +193,18 @@ def equipment_bookings(request: ApiRequest, equipment_id: str) -> HttpResponse:
     equipment_pk = record_id(equipment_id, "equipment")
     labs = request.token.lab_ids
     filters = booking_filters(request)
+    detailed = detail_view(request)
+    # Details are what read_bookings guards (requester, cost, projects): not read_equipment alone.
+    if detailed and "read_bookings" not in request.token.scopes:
+        raise InsufficientScope(("read_bookings",))
+    page_rows = queries.equipment_bookings_detail_page if detailed else queries.equipment_bookings_page
     return paginated(
         request,
         "equipment_bookings",
         [equipment_pk, labs, filters],
         lambda: queries.equipment_bookings_count(equipment_pk, labs, filters),
-        lambda page: queries.equipment_bookings_page(equipment_pk, labs, filters, page),
-        each(shapes.equipment_booking_item),
+        lambda page: page_rows(equipment_pk, labs, filters, page),
+        booking_details if detailed else each(shapes.equipment_booking_item),
         missing=NotFound("equipment", equipment_pk),
     )
 

@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
+import orjson
+
 from labshare.client import models
 from labshare.client.errors import ApiError, ReconnectRequired
 from labshare.client.pagination import PageWalk
@@ -13,6 +15,8 @@ from labshare.client.session import Session
 from labshare.client.tokens import Credentials, TokenStore
 
 FAR_FUTURE = "2999-01-01T00:00:00Z"
+# Fields of a booking's details that its list item lacks: a page item with them is a detail.
+DETAIL_ONLY_FIELDS = ("cost", "requester_lab", "projects")
 
 
 def iso(value: datetime | str | None) -> str | None:
@@ -32,6 +36,7 @@ class Client:
         self.session = session
         self.concurrency = concurrency
         self._supports_updated_since: dict[str, bool] = {}
+        self._supports_detail_view: dict[str, bool] = {}
 
     @classmethod
     def from_store(cls, store: TokenStore | None = None, concurrency: int = 8) -> "Client":
@@ -166,3 +171,26 @@ class Client:
                     raise
                 self._supports_updated_since[path] = False
         return self._supports_updated_since[path]
+
+    def supports_detail_view(self, path: str) -> bool:
+        """Whether the booking list at `path` answers `view=detail` (a Labshare extension)
+        with each booking in the shape of its details.
+
+        Probed with a page of one: the real service ignores the parameter (a list item, without
+        `cost`) or rejects it. An empty list says nothing, and needs no details either.
+        """
+        if path not in self._supports_detail_view:
+            try:
+                response = self.session.get(path, {"view": "detail", "page": 1, "per_page": 1})
+                items = orjson.loads(response.content)
+                self._supports_detail_view[path] = (
+                    isinstance(items, list)
+                    and len(items) > 0
+                    and isinstance(items[0], dict)
+                    and all(field in items[0] for field in DETAIL_ONLY_FIELDS)
+                )
+            except ApiError as exc:
+                if exc.status not in (400, 422):
+                    raise
+                self._supports_detail_view[path] = False
+        return self._supports_detail_view[path]

@@ -6,6 +6,10 @@ says whether anything was deleted, and only then is the list read in full. Again
 without the extension (the real service), every pull reads the lists in full, upserts by id,
 fetches details only for records whose list entry changed, and deletes local records the
 server no longer lists, but only when the list kept still while it was read.
+
+Booking details come with the list pages when the server offers `view=detail` (a Labshare
+extension: each item in the shape of /v1/bookings/{id}); otherwise, as from the real service,
+one detail request per new or changed booking.
 """
 
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +51,8 @@ class SyncSummary:
     written: int = 0
     deleted: int = 0
     deletions_checked: bool = False
+    detail_requests: int = 0  # one per record whose details were read on their own
+    details_in_pages: bool = False  # read with the list pages (`view=detail`) instead
     notes: list[str] = field(default_factory=list)
 
 
@@ -62,6 +68,8 @@ class Source:
     # Read per provider lab when the per-lab totals add up to the whole list: the server
     # reads each lab's bookings from its own index, far cheaper than pages of one big list.
     partitioned: bool = False
+    # The row for an item of a `view=detail` page, when the list offers that view.
+    from_detail_item: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 def _merge_account(summary: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
@@ -70,6 +78,17 @@ def _merge_account(summary: dict[str, Any], detail: dict[str, Any]) -> dict[str,
         **detail,
         "organisation_id": summary.get("organisation"),
         "department_id": summary.get("department"),
+    }
+
+
+def _booking_from_detail_item(detail: dict[str, Any]) -> dict[str, Any]:
+    # The list item's own fields, from the details: the row is then the one a list record
+    # merged with its details makes.
+    return {
+        **detail,
+        "equipment_id": detail["equipment"]["id"],
+        "user_id": detail["requester"]["id"],
+        "_details_at": datetime.now(UTC).isoformat(),
     }
 
 
@@ -113,6 +132,7 @@ SOURCES: dict[str, Source] = {
         },
         "bookings",
         partitioned=True,
+        from_detail_item=_booking_from_detail_item,
     ),
 }
 
@@ -135,12 +155,16 @@ class Puller:
         progress: Progress | None = None,
         details: bool = True,
         full: bool = False,
+        detail_pages: bool = True,
     ) -> None:
+        """`detail_pages=False` reads details one record at a time even from a server that
+        offers them in pages, as from the real service."""
         self.client = client
         self.store = store
         self.progress = progress or NoProgress()
         self.details = details
         self.full = full
+        self.detail_pages = detail_pages
         self.pool = ThreadPoolExecutor(client.concurrency, thread_name_prefix="labshare-detail")
         self._lab_ids: list[int] | None = None
 
@@ -179,6 +203,14 @@ class Puller:
 
     def pull_source(self, source: Source) -> SyncSummary:
         summary = SyncSummary(source.table)
+        summary.details_in_pages = (
+            self.details
+            and self.detail_pages
+            and source.from_detail_item is not None
+            and self.client.supports_detail_view(source.probe_path)
+        )
+        if summary.details_in_pages:
+            summary.notes.append("details read with the list pages")
         labs: list[int | None] = list(self.lab_ids()) if source.per_lab else [None]
         if source.partitioned and self.lab_ids():
             per_lab: list[int | None] = list(self.lab_ids())
@@ -215,6 +247,9 @@ class Puller:
         if full:
             self.store.begin_seen()
         walks = {lab: source.walk(self.client, lab, since) for lab in labs}
+        if summary.details_in_pages:
+            for walk in walks.values():
+                walk.params["view"] = "detail"
         lab_of = {id(walk): lab for lab, walk in walks.items()}
         buffers: dict[int | None, list[dict[str, Any]]] = {lab: [] for lab in labs}
         watermark = None
@@ -247,17 +282,28 @@ class Puller:
         summary.read += len(chunk)
         if full:
             self.store.mark_seen([record["id"] for record in chunk])
-        summary.written += self._write(source, chunk, lab, only_changed=full)
+        summary.written += self._write(source, chunk, lab, full, summary)
         self.progress.advance(source.table, len(chunk))
 
-    def _write(self, source: Source, chunk: list[dict[str, Any]], lab: int | None, only_changed: bool) -> int:
+    def _write(
+        self,
+        source: Source,
+        chunk: list[dict[str, Any]],
+        lab: int | None,
+        only_changed: bool,
+        summary: SyncSummary,
+    ) -> int:
         hashes = {record["id"]: record_hash(record) for record in chunk}
         if only_changed:
             stored = self.store.hashes(source.table, hashes)
             chunk = [record for record in chunk if stored.get(record["id"], "") != hashes[record["id"]]]
         if not chunk:
             return 0
-        if self.details and source.detail is not None:
+        if summary.details_in_pages:
+            assert source.from_detail_item is not None
+            rows = [source.from_detail_item(record) for record in chunk]
+        elif self.details and source.detail is not None:
+            summary.detail_requests += len(chunk)
             rows = [row for row in self.pool.map(lambda r: self._detail(source, r, lab), chunk) if row]
         else:
             rows = [dict(record) for record in chunk]
