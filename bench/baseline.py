@@ -191,13 +191,15 @@ def listing(
 def bookings(environ: dict, query: dict, token: Token) -> Answer:
     labs = token.lab_ids
     where = f"b.provider_lab_id IN ({queries.placeholders(labs)})"
+    # The same page statement, always by OFFSET (the baseline remembers no page starts).
+    page_where = f"listed.provider_lab_id IN ({queries.placeholders(labs)})"
     return listing(
         environ,
         query,
         ("bookings", *labs),
         queries.BOOKINGS_COUNT.format(where=where),
         labs,
-        queries.BOOKINGS_PAGE.format(where=where),
+        queries.BOOKINGS_PAGE.format(where=page_where, after=""),
         labs,
         shapes.booking_item,
     )

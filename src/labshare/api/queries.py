@@ -127,16 +127,25 @@ def account_children(account_id: int, account_ids: Sequence[int]) -> list[dict]:
 
 BOOKINGS_COUNT = "SELECT COUNT(*) FROM bookings_booking b WHERE {where}"
 # S608: these f-strings join module constants only, never input.
+# A page of booking ids from the bookings alone (an index-only scan of booking_newest_with_lab),
+# so that the joins run for the page's rows only; `{after}` continues after a remembered row
+# (AFTER_BOOKING, api/page_starts.py) so that a deep page skips nothing.
+BOOKING_IDS_PAGE = """(
+    SELECT listed.id FROM bookings_booking listed
+    WHERE {where}{after}
+    ORDER BY listed.created_at DESC, listed.id DESC
+    LIMIT %s OFFSET %s) page
+JOIN bookings_booking b ON b.id = page.id"""
+AFTER_BOOKING = """ AND (listed.created_at, listed.id) <
+        (SELECT start.created_at, start.id FROM bookings_booking start WHERE start.id = %s)"""
 BOOKINGS_PAGE = f"""
 SELECT b.id, b.start_time, b.end_time, b.status, b.booking_type, b.equipment_id,
        b.requester_id, e.name AS equipment_name, lab.timezone,
        {LAST_PUBLIC_NOTE} AS last_public_note
-FROM bookings_booking b
+FROM {BOOKING_IDS_PAGE}
 JOIN equipment_equipment e ON e.id = b.equipment_id
 JOIN accounts_account lab ON lab.id = b.provider_lab_id
-WHERE {{where}}
 ORDER BY b.created_at DESC, b.id DESC
-LIMIT %s OFFSET %s
 """  # noqa: S608
 # The columns and joins of the detail shape, for one booking or a page of them.
 BOOKING_COLUMNS = f"""
@@ -169,25 +178,10 @@ JOIN accounts_user rq ON rq.id = b.requester_id
 BOOKING = f"""{BOOKING_COLUMNS}FROM bookings_booking b
 {BOOKING_JOINS}WHERE b.id = %s AND b.provider_lab_id IN ({{labs}})
 """
-# `view=detail` (an extension): the page's ids first, from the bookings alone, and the joins
-# from those, so that they run for the page's rows only (PostgreSQL plans `b.id IN (<page>)`
-# as hash joins over every booking).
-BOOKINGS_DETAIL_PAGE = f"""{BOOKING_COLUMNS}FROM (
-    SELECT listed.id FROM bookings_booking listed
-    WHERE {{where}}
-    ORDER BY listed.created_at DESC, listed.id DESC
-    LIMIT %s OFFSET %s) page
-JOIN bookings_booking b ON b.id = page.id
+# `view=detail` (an extension): the detail shape for a page of bookings.
+BOOKINGS_DETAIL_PAGE = f"""{BOOKING_COLUMNS}FROM {BOOKING_IDS_PAGE}
 {BOOKING_JOINS}ORDER BY b.created_at DESC, b.id DESC
-"""  # noqa: S608
-EQUIPMENT_BOOKINGS_DETAIL_PAGE = f"""{BOOKING_COLUMNS}FROM (
-    SELECT listed.id FROM bookings_booking listed
-    WHERE listed.equipment_id = %s AND {{where}}
-    ORDER BY listed.created_at DESC, listed.id DESC
-    LIMIT %s OFFSET %s) page
-JOIN bookings_booking b ON b.id = page.id
-{BOOKING_JOINS}ORDER BY b.created_at DESC, b.id DESC
-"""  # noqa: S608
+"""
 BOOKING_FORM_RESPONSES = """
 SELECT r.id, v.number
 FROM bookings_customformresponse r
@@ -230,9 +224,21 @@ def bookings_count(labs: Sequence[int], filters: Filters) -> int:
     return fetch_count(BOOKINGS_COUNT.format(where=where), parameters)
 
 
-def bookings_page(labs: Sequence[int], filters: Filters, page: Page) -> list[dict]:
-    where, parameters = conditions("b", "provider_lab_id", labs, filters)
-    return fetch_all(BOOKINGS_PAGE.format(where=where), [*parameters, page.per_page, page.offset])
+def booking_ids_page(
+    statement: str, where: str, parameters: list, limit: int, offset: int, after_id: int | None
+) -> list[dict]:
+    """`statement` (built on BOOKING_IDS_PAGE) for `limit` rows from `offset` or after a row."""
+    after, after_parameters = (AFTER_BOOKING, [after_id]) if after_id is not None else ("", [])
+    return fetch_all(
+        statement.format(where=where, after=after), [*parameters, *after_parameters, limit, offset]
+    )
+
+
+def bookings_page(
+    labs: Sequence[int], filters: Filters, limit: int, offset: int, after_id: int | None = None
+) -> list[dict]:
+    where, parameters = conditions("listed", "provider_lab_id", labs, filters)
+    return booking_ids_page(BOOKINGS_PAGE, where, parameters, limit, offset, after_id)
 
 
 def booking(booking_id: int, labs: Sequence[int]) -> dict | None:
@@ -247,9 +253,11 @@ def booking_projects(booking_id: int) -> list[dict]:
     return fetch_all(BOOKING_PROJECTS, [booking_id])
 
 
-def bookings_detail_page(labs: Sequence[int], filters: Filters, page: Page) -> list[dict]:
+def bookings_detail_page(
+    labs: Sequence[int], filters: Filters, limit: int, offset: int, after_id: int | None = None
+) -> list[dict]:
     where, parameters = conditions("listed", "provider_lab_id", labs, filters)
-    return fetch_all(BOOKINGS_DETAIL_PAGE.format(where=where), [*parameters, page.per_page, page.offset])
+    return booking_ids_page(BOOKINGS_DETAIL_PAGE, where, parameters, limit, offset, after_id)
 
 
 def by_booking(rows: list[dict]) -> dict[int, list[dict]]:
@@ -373,9 +381,13 @@ def equipment_bookings_detail_page(
     equipment_id: int, labs: Sequence[int], filters: Filters, page: Page
 ) -> list[dict]:
     where, parameters = conditions("listed", "provider_lab_id", labs, filters)
-    return fetch_all(
-        EQUIPMENT_BOOKINGS_DETAIL_PAGE.format(where=where),
-        [equipment_id, *parameters, page.per_page, page.offset],
+    return booking_ids_page(
+        BOOKINGS_DETAIL_PAGE,
+        f"listed.equipment_id = %s AND {where}",
+        [equipment_id, *parameters],
+        page.per_page,
+        page.offset,
+        None,
     )
 
 

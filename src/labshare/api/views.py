@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from labshare.api import queries, shapes
+from labshare.api import page_starts, queries, shapes
 from labshare.api.auth import ApiRequest, api_view
 from labshare.api.counts import cached_count
 from labshare.api.errors import InsufficientScope, NotFound, json_response
@@ -130,13 +130,19 @@ def bookings(request: ApiRequest) -> HttpResponse:
     labs = labs_of_account_parameter(request, "provider_account")
     filters = booking_filters(request)
     detailed = detail_view(request)
-    page_rows = queries.bookings_detail_page if detailed else queries.bookings_page
+    fetch = queries.bookings_detail_page if detailed else queries.bookings_page
+    name, parameters = "bookings", [labs, filters]
     return paginated(
         request,
-        "bookings",
-        [labs, filters],
+        name,
+        parameters,
         lambda: queries.bookings_count(labs, filters),
-        lambda page: page_rows(labs, filters, page),
+        lambda page: page_starts.page_rows(
+            f"{name}:{detailed}",
+            parameters,
+            page,
+            lambda limit, offset, after_id: fetch(labs, filters, limit, offset, after_id),
+        ),
         booking_details if detailed else each(shapes.booking_item),
     )
 
