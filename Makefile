@@ -22,7 +22,7 @@ run: venv
 
 # The suite on SQLite, then again on PostgreSQL when DATABASE_URL names one.
 test: venv
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/labshare makemigrations --check --dry-run -v0
 	env -u DATABASE_URL $(BIN)/pytest
 	case "$$DATABASE_URL" in postgres*) $(BIN)/pytest ;; *) echo "DATABASE_URL names no PostgreSQL database: SQLite only." ;; esac
@@ -32,8 +32,8 @@ bench: venv
 	$(BIN)/python bench/run.py
 
 lint: venv
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 clean:
 	rm -rf $(VENV) var

@@ -1,4 +1,7 @@
-"""`labshare serve`: the production WSGI server (gunicorn), one worker per core."""
+"""`labshare serve`: the production WSGI server (gunicorn), one worker per core.
+
+HOST and PORT set the address; any further arguments go to gunicorn.
+"""
 
 import os
 import sys
@@ -11,6 +14,9 @@ def main() -> None:
     django.setup()
     from labshare.demo.banner import print_banner
 
+    extra = sys.argv[2:]
+    if any(arg in ("-b", "--bind") or arg.startswith("--bind=") for arg in extra):
+        sys.exit("labshare serve: set the address with HOST and PORT, not --bind.")
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
     workers = os.environ.get("WEB_CONCURRENCY", str(len(os.sched_getaffinity(0))))
@@ -29,6 +35,6 @@ def main() -> None:
             workers,
             "--access-logfile",
             "-",
-            *sys.argv[2:],
+            *extra,
         ],
     )
