@@ -206,9 +206,8 @@ def bookings(environ: dict, query: dict, token: Token) -> Answer:
 
 
 def booking(environ: dict, query: dict, token: Token, booking_id: str) -> Answer:
-    labs = token.lab_ids
-    rows = fetch_all(queries.BOOKING.format(labs=queries.placeholders(labs)), [int(booking_id), *labs])
-    if not rows:
+    rows = fetch_all(queries.BOOKING, [int(booking_id)])
+    if not rows or rows[0]["provider_lab_id"] not in token.lab_ids:
         return json_answer({"error": "not_found"}, "404 Not Found")
     responses = fetch_all(queries.BOOKING_FORM_RESPONSES, [int(booking_id)])
     projects = fetch_all(queries.BOOKING_PROJECTS, [int(booking_id)])

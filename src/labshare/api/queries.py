@@ -6,7 +6,7 @@ by the token's labs; `{where}` and `{labs}` slots take placeholders only, never 
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -176,7 +176,7 @@ JOIN accounts_user cr ON cr.id = b.creator_id
 JOIN accounts_user rq ON rq.id = b.requester_id
 """
 BOOKING = f"""{BOOKING_COLUMNS}FROM bookings_booking b
-{BOOKING_JOINS}WHERE b.id = %s AND b.provider_lab_id IN ({{labs}})
+{BOOKING_JOINS}WHERE b.id = %s
 """
 # `view=detail` (an extension): the detail shape for a page of bookings.
 BOOKINGS_DETAIL_PAGE = f"""{BOOKING_COLUMNS}FROM {BOOKING_IDS_PAGE}
@@ -241,8 +241,14 @@ def bookings_page(
     return booking_ids_page(BOOKINGS_PAGE, where, parameters, limit, offset, after_id)
 
 
-def booking(booking_id: int, labs: Sequence[int]) -> dict | None:
-    return fetch_one(BOOKING.format(labs=placeholders(labs)), [booking_id, *labs])
+def visible(row: dict | None, lab_column: str, labs: Collection[int]) -> dict | None:
+    """The row if it belongs to one of the labs. Details read by id alone and are checked
+    here: a statement carrying hundreds of lab ids costs more to plan than to run."""
+    return row if row is not None and row[lab_column] in labs else None
+
+
+def booking(booking_id: int, labs: Collection[int]) -> dict | None:
+    return visible(fetch_one(BOOKING, [booking_id]), "provider_lab_id", labs)
 
 
 def booking_form_responses(booking_id: int) -> list[dict]:
@@ -324,7 +330,7 @@ FROM equipment_equipment e
 JOIN accounts_account lab ON lab.id = e.lab_id
 LEFT JOIN equipment_category c ON c.id = e.category_id
 LEFT JOIN equipment_equipment pe ON pe.id = e.parent_id
-WHERE e.id = %s AND e.lab_id IN ({labs})
+WHERE e.id = %s
 """
 # One row when the equipment is visible (with its booking total), none when it is not.
 EQUIPMENT_BOOKINGS_COUNT = """
@@ -356,8 +362,8 @@ def equipment_page(labs: Sequence[int], filters: Filters, children_only: bool, p
     return fetch_all(EQUIPMENT_PAGE.format(where=where), [*parameters, page.per_page, page.offset])
 
 
-def equipment(equipment_id: int, labs: Sequence[int]) -> dict | None:
-    return fetch_one(EQUIPMENT.format(labs=placeholders(labs)), [equipment_id, *labs])
+def equipment(equipment_id: int, labs: Collection[int]) -> dict | None:
+    return visible(fetch_one(EQUIPMENT, [equipment_id]), "lab_id", labs)
 
 
 def equipment_bookings_count(equipment_id: int, labs: Sequence[int], filters: Filters) -> int | None:

@@ -150,7 +150,7 @@ def bookings(request: ApiRequest) -> HttpResponse:
 @api_view(scopes=("read_bookings",))
 def booking(request: ApiRequest, booking_id: str) -> HttpResponse:
     booking_pk = record_id(booking_id, "booking")
-    row = queries.booking(booking_pk, request.token.lab_ids)
+    row = queries.booking(booking_pk, request.token.labs)
     if row is None:
         raise NotFound("booking", booking_pk)
     form_responses = queries.booking_form_responses(booking_pk)
@@ -188,7 +188,7 @@ def equipment_list(request: ApiRequest) -> HttpResponse:
 @api_view(scopes=("read_equipment",))
 def equipment(request: ApiRequest, equipment_id: str) -> HttpResponse:
     equipment_pk = record_id(equipment_id, "equipment")
-    row = queries.equipment(equipment_pk, request.token.lab_ids)
+    row = queries.equipment(equipment_pk, request.token.labs)
     if row is None:
         raise NotFound("equipment", equipment_pk)
     return json_response(shapes.equipment_detail(row))
