@@ -12,7 +12,8 @@ from labshare.accounts.models import Group, User
 from labshare.bookings.models import Booking, BookingNote, CustomForm, CustomFormResponse, CustomFormVersion
 from labshare.equipment.models import Category, Equipment
 from labshare.projects.models import FundingCode, Project
-from tests.bookings.test_custom_forms import EVERY_FIELD, GOOD_ANSWERS
+from tests.api.samples import FORM_ANSWERS as GOOD_ANSWERS
+from tests.api.samples import FORM_FIELDS as EVERY_FIELD
 
 
 @pytest.fixture

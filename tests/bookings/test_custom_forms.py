@@ -10,78 +10,12 @@ from django.utils import timezone
 from labshare.bookings.forms_schema import FIELD_TYPES, form_response
 from labshare.bookings.models import Booking, CustomForm, CustomFormResponse, CustomFormVersion
 from labshare.equipment.models import Equipment
+from tests.api.samples import FORM_ANSWERS, FORM_FIELDS
 
-EVERY_FIELD = [
-    {"type": "heading", "text": "Project details"},
-    {"type": "paragraph", "text": "Provide the requested project information for this booking."},
-    {
-        "type": "shortText",
-        "text": "Project code",
-        "helperText": "Internal reference",
-        "validations": {"isRequired": True},
-    },
-    {
-        "type": "longText",
-        "text": "Experiment summary",
-        "helperText": "Brief",
-        "validations": {"isRequired": False},
-    },
-    {
-        "type": "number",
-        "text": "Estimated samples",
-        "helperText": "How many",
-        "validations": {"allowDecimals": False, "isRequired": True, "minValue": 1, "maxValue": 100},
-    },
-    {
-        "type": "valueUnit",
-        "text": "Target thickness",
-        "helperText": "nm",
-        "validations": {"allowDecimals": True, "isRequired": True, "unitType": "nm"},
-    },
-    {
-        "type": "dateTime",
-        "text": "Completion date",
-        "helperText": "Date only",
-        "validations": {"isRequired": False, "onlyDate": True},
-    },
-    {
-        "type": "radioButton",
-        "text": "Sample condition",
-        "helperText": "One",
-        "options": ["Dry", "Wet"],
-        "validations": {"isRequired": True},
-    },
-    {
-        "type": "dropdown",
-        "text": "Method",
-        "helperText": "One",
-        "options": ["AFM", "SEM"],
-        "validations": {"isRequired": True},
-    },
-    {
-        "type": "checkboxGroup",
-        "text": "Safety",
-        "helperText": "All that apply",
-        "options": ["Gloves", "Goggles"],
-        "validations": {"isRequired": True},
-    },
-    {"type": "fileUpload", "text": "Documents", "helperText": "Files", "validations": {"isRequired": False}},
-    {"type": "imageUpload", "text": "Images", "helperText": "Pictures", "validations": {"isRequired": False}},
-]
-GOOD_ANSWERS = [
-    None,
-    None,
-    "PRJ-2026-0042",
-    "Surface analysis.",
-    12,
-    22.5,
-    "2026-04-21T23:00:00.000Z",
-    "Wet",
-    "AFM",
-    ["Gloves", "Goggles"],
-    [{"signed_id": "abc--123", "filename": "summary.xlsx"}],
-    [{"signed_id": "def--456", "filename": "sample.png"}],
-]
+# The reference's own sample form, every field type; whole numbers only for the number field.
+EVERY_FIELD = copy.deepcopy(FORM_FIELDS)
+EVERY_FIELD[4]["validations"]["allowDecimals"] = False
+GOOD_ANSWERS = FORM_ANSWERS
 
 
 @pytest.fixture
@@ -115,7 +49,7 @@ def test_it_stores_a_valid_response(version, booking, alice):
     shaped = form_response(version.fields, response.answers)
     assert shaped[0] == {"type": "heading", "text": "Project details"}
     assert shaped[4]["value"] == 12
-    assert shaped[9]["value"] == ["Gloves", "Goggles"]
+    assert shaped[9]["value"] == ["Option 1", "Option 2"]
 
 
 def test_it_accepts_empty_optional_answers(version, booking):
@@ -137,14 +71,18 @@ def test_it_accepts_empty_optional_answers(version, booking):
         (4, True, "field 5 (Estimated samples) must be a number"),
         (5, None, "field 6 (Target thickness) is required"),
         (5, "thick", "field 6 (Target thickness) must be a number"),
-        (6, "next Tuesday", "field 7 (Completion date) must be an ISO 8601 date-time string"),
-        (7, "Damp", "field 8 (Sample condition) must be one of Dry, Wet"),
-        (8, "TEM", "field 9 (Method) must be one of AFM, SEM"),
-        (9, [], "field 10 (Safety) is required"),
-        (9, ["Helmet"], "field 10 (Safety) must be a list of options from Gloves, Goggles"),
-        (9, ["Gloves", "Gloves"], "field 10 (Safety) lists an option twice"),
-        (10, [{"filename": "x.pdf"}], "field 11 (Documents) must be a list of files"),
-        (11, [{"signed_id": "a", "filename": "notes.pdf"}], "field 12 (Images) accepts only image files"),
+        (6, "next Tuesday", "field 7 (Requested completion date) must be an ISO 8601 date-time string"),
+        (7, "Option 3", "field 8 (Sample condition) must be one of Option 1, Option 2"),
+        (8, "Option 3", "field 9 (Analysis method) must be one of Option 1, Option 2"),
+        (9, [], "field 10 (Safety requirements) is required"),
+        (9, ["Helmet"], "field 10 (Safety requirements) must be a list of options from Option 1, Option 2"),
+        (9, ["Option 1", "Option 1"], "field 10 (Safety requirements) lists an option twice"),
+        (10, [{"filename": "x.pdf"}], "field 11 (Supporting documents) must be a list of files"),
+        (
+            11,
+            [{"signed_id": "a", "filename": "notes.pdf"}],
+            "field 12 (Sample images) accepts only image files",
+        ),
         (0, "an answer", "field 1 (Project details) is not a question"),
     ],
 )
