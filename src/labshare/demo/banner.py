@@ -5,11 +5,9 @@ import os
 from django.db import DatabaseError
 
 from labshare.accounts.models import Account, User
-from labshare.demo.generate import ADMIN_EMAIL
+from labshare.demo.generate import ADMIN_EMAIL, PASSWORD_VARIABLE
 from labshare.oauth.models import SCOPES
 from labshare.oauth.tokens import demo_application, issue_tokens
-
-PASSWORD_VARIABLE = "LABSHARE_DEMO_PASSWORD"
 
 
 def print_banner(base_url: str) -> None:

@@ -37,6 +37,7 @@ from labshare.equipment.models import Category, Equipment
 from labshare.projects.models import FundingCode, Project
 
 ADMIN_EMAIL = "admin@demo.labshare.test"
+PASSWORD_VARIABLE = "LABSHARE_DEMO_PASSWORD"
 SIZES = {"small": 2_000, "medium": 100_000, "large": 1_000_000}
 REFERENCE_NOW = datetime(2026, 7, 1, tzinfo=UTC)
 FIRST_BOOKING_DAY = date(2025, 1, 1)

@@ -10,10 +10,8 @@ from django.db import transaction
 
 from labshare.accounts.models import User
 from labshare.demo import load
-from labshare.demo.generate import ADMIN_EMAIL, SIZES, DemoData
+from labshare.demo.generate import ADMIN_EMAIL, PASSWORD_VARIABLE, SIZES, DemoData
 from labshare.oauth.tokens import demo_application
-
-PASSWORD_VARIABLE = "LABSHARE_DEMO_PASSWORD"
 
 
 def booking_count(size: str) -> int:
