@@ -116,7 +116,7 @@ def arguments() -> argparse.Namespace:
         "--api-settings",
         default="",
         help="A settings module in bench/ for the API server, to measure a proposed change "
-        "(e.g. tuned_settings). Default: the shipped labshare.settings.",
+        "(a module importing labshare.settings and changing it). Default: labshare.settings.",
     )
     parser.add_argument("--results", type=Path, default=RESULTS_DIR)
     return parser.parse_args()
