@@ -157,10 +157,6 @@ class Account(models.Model):
         super().clean()
         hierarchy_errors(self)
 
-    @property
-    def is_lab(self) -> bool:
-        return self.account_type == AccountType.LAB
-
 
 def hierarchy_errors(account: Account) -> None:
     """Raise a ValidationError naming the hierarchy rule the account breaks, if any."""
