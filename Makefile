@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test lint bench bench-pull venv clean
 
 venv: $(STAMP)
 
@@ -30,6 +30,10 @@ test: venv
 # Load and scale figures against a raw baseline in the same run (bench/README.md).
 bench: venv
 	$(BIN)/python bench/run.py
+
+# `labshare pull` of the large set against a plain sequential page loop (bench/README.md).
+bench-pull: venv
+	$(BIN)/python bench/pull_bench.py
 
 lint: venv
 	$(BIN)/ruff check src tests bench

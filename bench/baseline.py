@@ -190,17 +190,16 @@ def listing(
 
 def bookings(environ: dict, query: dict, token: Token) -> Answer:
     labs = token.lab_ids
-    where = f"b.provider_lab_id IN ({queries.placeholders(labs)})"
+    test, parameters = f"= ANY({queries.id_array(labs)})", []
     # The same page statement, always by OFFSET (the baseline remembers no page starts).
-    page_where = f"listed.provider_lab_id IN ({queries.placeholders(labs)})"
     return listing(
         environ,
         query,
         ("bookings", *labs),
-        queries.BOOKINGS_COUNT.format(where=where),
-        labs,
-        queries.BOOKINGS_PAGE.format(where=page_where, after=""),
-        labs,
+        queries.BOOKINGS_COUNT.format(where=f"b.provider_lab_id {test}"),
+        parameters,
+        queries.BOOKINGS_PAGE.format(where=f"listed.provider_lab_id {test}", after=""),
+        parameters,
         shapes.booking_item,
     )
 
@@ -216,31 +215,32 @@ def booking(environ: dict, query: dict, token: Token, booking_id: str) -> Answer
 
 def equipment_bookings(environ: dict, query: dict, token: Token, equipment_id: str) -> Answer:
     labs = token.lab_ids
-    where = f"b.provider_lab_id IN ({queries.placeholders(labs)})"
-    count_sql = queries.EQUIPMENT_BOOKINGS_COUNT.format(where=where, labs=queries.placeholders(labs))
+    test, parameters = f"= ANY({queries.id_array(labs)})", []
+    page_where = f"listed.equipment_id = %s AND listed.provider_lab_id {test}"
     return listing(
         environ,
         query,
         ("equipment_bookings", int(equipment_id), *labs),
-        count_sql,
-        [*labs, int(equipment_id), *labs],
-        queries.EQUIPMENT_BOOKINGS_PAGE.format(where=where),
-        [int(equipment_id), *labs],
+        queries.EQUIPMENT_BOOKINGS_COUNT.format(where=f"b.provider_lab_id {test}", labs=test),
+        [*parameters, int(equipment_id), *parameters],
+        queries.EQUIPMENT_BOOKINGS_PAGE.format(where=page_where, after=""),
+        [int(equipment_id), *parameters],
         shapes.equipment_booking_item,
     )
 
 
 def accounts(environ: dict, query: dict, token: Token) -> Answer:
-    account_ids = token.account_ids
-    where = f"a.id IN ({queries.placeholders(account_ids)})"
+    account_ids = sorted(token.account_ids)
+    test, parameters = f"= ANY({queries.id_array(account_ids)})", []
+    where = f"a.id {test}"
     return listing(
         environ,
         query,
         ("accounts", *account_ids),
         queries.ACCOUNTS_COUNT.format(where=where),
-        account_ids,
+        parameters,
         queries.ACCOUNTS_PAGE.format(where=where),
-        account_ids,
+        parameters,
         shapes.account_item,
     )
 

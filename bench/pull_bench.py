@@ -1,12 +1,18 @@
 """Pull benchmark: `labshare pull` of every booking into DuckDB against a plain sequential
 page loop, in the same job, against the same running server.
 
-    labshare login ...                     # a connection with read_bookings (LABSHARE_CLIENT_HOME)
-    python bench/pull_bench.py             # every mode, one after the other, each in its own process
+    make bench-pull                        # the large set (1,000,000 bookings) on PostgreSQL
+    python bench/pull_bench.py --size medium --modes plain,details
 
-The modes:
+It builds (or reuses) the demo set in the bench's database as `make bench` does, starts the
+server as `labshare serve` runs it (one worker per core), issues a token for every lab to a
+bench user, saves it as a client connection in a temporary LABSHARE_CLIENT_HOME, then runs
+each mode, one after the other, each in its own process:
+
 - plain: a sequential page loop over /v1/bookings, list records only (the baseline);
 - labshare: the pull's code path, list records only (`--no-details`);
+- plain_details: the plain loop, reading each booking's details one after the other (the
+  same data as `details`); timed on the first `--sample` bookings;
 - details: the pull with every booking's details, read with the list pages (`view=detail`)
   when the server offers them;
 - per_booking: one GET /v1/bookings/{id} per booking, `--concurrency` at a time, as the pull
@@ -15,11 +21,13 @@ The modes:
 
 Each run is a child process, so its peak memory (ru_maxrss) is its own; the resident size is
 also sampled every 10 % of the records to show whether memory grows with them. All write to a
-fresh DuckDB file with the same writer; only the reading differs.
+fresh DuckDB file with the same writer; only the reading differs. Results go to
+bench/results/pull-<time>.json.
 """
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -31,12 +39,14 @@ from pathlib import Path
 
 import httpx
 import orjson
+import run
 
 from labshare.client import Client
 from labshare.client.store import Store
 from labshare.client.sync import Puller
+from labshare.client.tokens import Credentials, TokenStore
 
-MODES = ("plain", "labshare", "details", "per_booking")
+MODES = ("plain", "labshare", "plain_details", "details", "per_booking")
 
 
 def rss_mb() -> float:
@@ -104,8 +114,10 @@ def run_per_booking(target: Path, concurrency: int, sample: int) -> dict:
     }
 
 
-def run_plain(target: Path) -> dict:
-    """What a script would do: page after page until the totals say stop, then write each page."""
+def run_plain(target: Path, details: bool = False, sample: int = 0) -> dict:
+    """What a script would do: page after page until the totals say stop, then write each page;
+    with `details`, each booking's details read one after the other, on the first `sample`
+    bookings only."""
     client = Client.from_store()
     token = client.session.access_token()
     api = client.session.credentials.api_url
@@ -118,11 +130,15 @@ def run_plain(target: Path) -> dict:
             response = http.get(f"{api}bookings", params={"page": page, "per_page": 100})
             response.raise_for_status()
             rows = orjson.loads(response.content)
+            total = int(response.headers["X-Total-Records"])
+            if details:
+                rows = [orjson.loads(http.get(f"{api}bookings/{row['id']}").content) for row in rows]
+                total = min(total, sample)
             store.upsert("bookings", rows)
             records += len(rows)
-            samples.total = int(response.headers["X-Total-Records"])
+            samples.total = total
             samples.advance("bookings", len(rows))
-            if page * 100 >= samples.total:
+            if page * 100 >= total:
                 break
             page += 1
     elapsed = time.perf_counter() - started
@@ -133,8 +149,8 @@ def run_plain(target: Path) -> dict:
 def child(mode: str, concurrency: int, sample: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "pull.duckdb"
-        if mode == "plain":
-            result = run_plain(target)
+        if mode in ("plain", "plain_details"):
+            result = run_plain(target, details=mode == "plain_details", sample=sample)
         elif mode == "per_booking":
             result = run_per_booking(target, concurrency, sample)
         else:
@@ -143,38 +159,100 @@ def child(mode: str, concurrency: int, sample: int) -> None:
     print(json.dumps(result))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--modes", default=",".join(MODES), help=f"Comma-separated, from {','.join(MODES)}.")
-    parser.add_argument("--sample", type=int, default=2000, help="Bookings the per_booking mode reads.")
-    parser.add_argument("--child", choices=MODES)
-    options = parser.parse_args()
-    if options.child:
-        child(options.child, options.concurrency, options.sample)
-        return
+def connect(home: Path, url: str, token: str) -> None:
+    """Save a client connection for the bench token: it lives longer than any run."""
+    from labshare.oauth.tokens import demo_application
+
+    TokenStore(home).save(
+        Credentials(
+            web_url=url + "/",
+            api_url=url + "/v1/",
+            client_id=demo_application().client_id,
+            client_secret=None,
+            access_token=token,
+            refresh_token=None,
+            expires_at=time.time() + 7200,
+            scope="read_bookings",
+        )
+    )
+
+
+def run_modes(options: argparse.Namespace, env: dict) -> dict:
     results = {}
     for mode in options.modes.split(","):
         command = [
             *(sys.executable, __file__, "--child", mode),
             *("--concurrency", str(options.concurrency), "--sample", str(options.sample)),
         ]
-        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        print(f"{mode}...", flush=True)
+        output = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
         results[mode] = json.loads(output.strip().splitlines()[-1])
+    return results
+
+
+def report(results: dict, options: argparse.Namespace) -> None:
     for mode, result in results.items():
-        rate = result["records"] / result["seconds"]
+        result["records_per_second"] = round(result["records"] / result["seconds"], 1)
         requests = f", {result['detail_requests']:,} detail requests" if "detail_requests" in result else ""
         print(
-            f"{mode:11} {result['records']:>9,} records in {result['seconds']:7.1f} s"
-            f" = {rate:8,.0f} records/s{requests},"
+            f"{mode:13} {result['records']:>9,} records in {result['seconds']:7.1f} s"
+            f" = {result['records_per_second']:8,.0f} records/s{requests},"
             f" peak RSS {result['peak_rss_mb']:.0f} MB; RSS by records: {result['rss_samples']}"
         )
-    if "plain" in results:
-        plain_rate = results["plain"]["records"] / results["plain"]["seconds"]
-        for mode, result in results.items():
-            if mode != "plain":
-                ratio = result["records"] / result["seconds"] / plain_rate
-                print(f"{mode} / plain: {ratio:.2f}x (concurrency {options.concurrency})")
+    # Each pull against the plain loop that reads the same data.
+    for mode, baseline in (("labshare", "plain"), ("details", "plain_details"), ("details", "plain")):
+        if mode in results and baseline in results:
+            ratio = round(results[mode]["records_per_second"] / results[baseline]["records_per_second"], 2)
+            results[mode][f"ratio_to_{baseline}"] = ratio
+            print(f"{mode} / {baseline}: {ratio:.2f}x (concurrency {options.concurrency})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--modes", default=",".join(MODES), help=f"Comma-separated, from {','.join(MODES)}.")
+    parser.add_argument("--sample", type=int, default=2000, help="Bookings the per_booking mode reads.")
+    parser.add_argument("--size", default="large", help="As `make bench`'s --size. Default: large.")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", run.DEFAULT_DATABASE_URL)
+    )
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", run.DEFAULT_REDIS_URL))
+    parser.add_argument("--results", type=Path, default=run.RESULTS_DIR)
+    parser.add_argument("--child", choices=MODES)
+    options = parser.parse_args()
+    if options.child:
+        child(options.child, options.concurrency, options.sample)
+        return
+    env = {
+        **os.environ,
+        "DATABASE_URL": options.database_url,
+        "REDIS_URL": options.redis_url,
+        "LOG_LEVEL": "ERROR",
+    }
+    counts, _ = run.ensure_data(options, env)
+    run.setup_django(env)
+    token, _ = run.bench_token()
+    cpus = ",".join(str(n) for n in range(os.cpu_count() or 1))
+    server = run.start_server("api", env, cpus, len(run.cpu_list(cpus)))
+    try:
+        with tempfile.TemporaryDirectory() as home:
+            connect(Path(home), server.url, token)
+            results = run_modes(options, {**os.environ, "LABSHARE_CLIENT_HOME": home})
+    finally:
+        run.stop_server(server)
+    report(results, options)
+    options.results.mkdir(parents=True, exist_ok=True)
+    path = options.results / f"pull-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    summary = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "data": counts,
+        "concurrency": options.concurrency,
+        "server_workers": len(run.cpu_list(cpus)),
+        "results": results,
+    }
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"Results: {path}")
 
 
 if __name__ == "__main__":

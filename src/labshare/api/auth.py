@@ -9,7 +9,7 @@ it when the token is deleted or its authorisation changes.
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any
 
 from django.core.cache import cache
@@ -21,7 +21,7 @@ from labshare.api.errors import ApiError, InsufficientScope, InvalidToken, Metho
 from labshare.api.timestamps import as_utc
 
 TOKEN_CACHE_SECONDS = 5
-TOKEN_KEY = "api:token:{checksum}"
+TOKEN_KEY = "api:token:v2:{checksum}"
 REVOKED_KEY = "api:revoked:{checksum}"
 # Real tokens are 30 characters; anything far longer is refused before hashing.
 MAX_TOKEN_LENGTH = 512
@@ -40,29 +40,35 @@ ORDER BY lab.id
 
 @dataclass(frozen=True)
 class Token:
-    """What an access token may read."""
+    """What an access token may read. The labs are kept as flat lists of ids, as cached:
+    a token can carry hundreds of labs, and a request should not rebuild them as objects."""
 
     user_id: int
     scopes: frozenset[str]
     expires: float
-    # lab id -> (department id, organisation id)
-    labs: dict[int, tuple[int | None, int | None]]
+    lab_ids: list[int]  # ascending
+    # The department and organisation of each lab of `lab_ids`, in the same order.
+    departments: list[int | None]
+    organisations: list[int | None]
 
-    @property
-    def lab_ids(self) -> list[int]:
-        return sorted(self.labs)
+    @cached_property
+    def labs(self) -> frozenset[int]:
+        return frozenset(self.lab_ids)
 
     @property
     def account_ids(self) -> set[int]:
         """The labs, and the departments and organisations they sit in."""
-        visible = set(self.labs)
-        for department_id, organisation_id in self.labs.values():
-            visible.update(i for i in (department_id, organisation_id) if i is not None)
-        return visible
+        return {i for i in (*self.lab_ids, *self.departments, *self.organisations) if i is not None}
 
     def labs_under(self, account_id: int) -> list[int]:
         """The authorised labs that are, or sit in, the given account."""
-        return sorted(lab for lab, parents in self.labs.items() if lab == account_id or account_id in parents)
+        return [
+            lab
+            for lab, department, organisation in zip(
+                self.lab_ids, self.departments, self.organisations, strict=True
+            )
+            if account_id in (lab, department, organisation)
+        ]
 
 
 class ApiRequest(HttpRequest):
@@ -89,11 +95,14 @@ def load_token(token_checksum: str) -> dict | None:
     if not rows:
         return None
     user_id, scope, expires = rows[0][:3]
+    labs = [row[3:] for row in rows if row[3] is not None]
     return {
         "user_id": user_id,
-        "scopes": scope.split(),
+        "scopes": scope,
         "expires": as_utc(expires).timestamp(),
-        "labs": [[lab, department, organisation] for *_, lab, department, organisation in rows if lab],
+        "lab_ids": [lab for lab, _, _ in labs],
+        "departments": [department for _, department, _ in labs],
+        "organisations": [organisation for _, _, organisation in labs],
     }
 
 
@@ -115,9 +124,11 @@ def authenticate(request: HttpRequest) -> Token:
         raise InvalidToken("The access token expired")
     return Token(
         user_id=cached["user_id"],
-        scopes=frozenset(cached["scopes"]),
+        scopes=frozenset(cached["scopes"].split()),
         expires=cached["expires"],
-        labs={lab: (department, organisation) for lab, department, organisation in cached["labs"]},
+        lab_ids=cached["lab_ids"],
+        departments=cached["departments"],
+        organisations=cached["organisations"],
     )
 
 

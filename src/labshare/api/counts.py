@@ -23,10 +23,11 @@ def bump_data_version() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
-def cached_count(name: str, parameters: list, count: Callable[[], int | None]) -> int | None:
-    """The total for a list (`name` and its SQL parameters identify it), counted on a miss."""
+def cached_count(name: str, parameters: list, count: Callable[[], int | None], version: str) -> int | None:
+    """The total for a list (`name` and its SQL parameters identify it) under the data
+    version (`data_version()`), counted on a miss."""
     digest = hashlib.sha256(repr((name, parameters)).encode()).hexdigest()
-    key = f"api:count:{data_version()}:{digest}"
+    key = f"api:count:{version}:{digest}"
     cached = cache.get(key)
     if cached is None:
         total = count()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 
-from labshare.api.counts import COUNT_CACHE_SECONDS, data_version
+from labshare.api.counts import COUNT_CACHE_SECONDS
 from labshare.api.pagination import Page
 
 # fetch(limit, offset, after_id) -> rows (dicts with "id"), in the list's order.
@@ -23,10 +23,14 @@ def _key(name: str, parameters: list, per_page: int, number: int, version: str) 
     return f"api:page-start:{version}:{digest}"
 
 
-def page_rows(name: str, parameters: list, page: Page, fetch: Fetch) -> list[dict]:
-    """The rows of `page`: after a remembered row when there is one, else by OFFSET."""
-    version = data_version()
-    after_id = cache.get(_key(name, parameters, page.per_page, page.number, version))
+def page_rows(name: str, parameters: list, page: Page, version: str, fetch: Fetch) -> list[dict]:
+    """The rows of `page`: after a remembered row when there is one, else by OFFSET.
+    `version` is the data version (api/counts.py) the list's total was read under."""
+    this_key, next_key = (
+        _key(name, parameters, page.per_page, number, version) for number in (page.number, page.number + 1)
+    )
+    remembered = cache.get_many([this_key, next_key])
+    after_id = remembered.get(this_key)
     if after_id is not None:
         rows = fetch(page.per_page, 0, after_id)
     elif page.number == 1:
@@ -36,13 +40,7 @@ def page_rows(name: str, parameters: list, page: Page, fetch: Fetch) -> list[dic
         rows = fetch(page.per_page + 1, page.offset - 1, None)
         if rows:
             before, rows = rows[0], rows[1:]
-            cache.set(
-                _key(name, parameters, page.per_page, page.number, version), before["id"], COUNT_CACHE_SECONDS
-            )
-    if len(rows) == page.per_page:
-        cache.set(
-            _key(name, parameters, page.per_page, page.number + 1, version),
-            rows[-1]["id"],
-            COUNT_CACHE_SECONDS,
-        )
+            cache.set(this_key, before["id"], COUNT_CACHE_SECONDS)
+    if len(rows) == page.per_page and remembered.get(next_key) != rows[-1]["id"]:
+        cache.set(next_key, rows[-1]["id"], COUNT_CACHE_SECONDS)
     return rows

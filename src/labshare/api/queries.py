@@ -2,11 +2,13 @@
 
 Hand-written because the list endpoints are the hot path (no model instances, no ORM
 compilation), and the same SQL runs on SQLite and PostgreSQL. Every statement is filtered
-by the token's labs; `{where}` and `{labs}` slots take placeholders only, never values.
+by the token's labs. `{where}`, `{labs}` and `{bookings}` slots take placeholders, never input;
+the one value written into a statement is the token's own lab and account ids, as integers
+(`among`).
 """
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,9 +27,29 @@ class Filters:
     statuses: list[str] | None = field(default=None)
 
 
-def placeholders(values: Sequence) -> str:
+def one_of(values: Sequence) -> tuple[str, list]:
+    """A membership test to follow a column, and its parameters: one array on PostgreSQL
+    (`= ANY(%s)`), so that any number of values costs one parameter; `IN (%s, ...)` elsewhere."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [list(values)]
     # `IN (NULL)` matches nothing: a token with no labs reads empty lists.
-    return ", ".join(["%s"] * len(values)) or "NULL"
+    return f"IN ({', '.join(['%s'] * len(values)) or 'NULL'})", list(values)
+
+
+def id_array(ids: Iterable[int]) -> str:
+    """A PostgreSQL array literal of integer ids (each passed through int())."""
+    return f"'{{{','.join(str(int(i)) for i in ids)}}}'::bigint[]"
+
+
+def among(ids: Sequence[int]) -> tuple[str, list]:
+    """`one_of` for the token's labs or accounts: ids the server read itself. On PostgreSQL
+    they are written into the statement as an array literal, so that it is planned for these
+    ids, and prepared with that plan. Given as a parameter, the array would get a generic
+    plan once the statement is prepared, made for an array of unknown size: for a token with
+    hundreds of labs that plan reads every lab's bookings to sort them."""
+    if connection.vendor == "postgresql":
+        return f"= ANY({id_array(ids)})", []
+    return one_of(ids)
 
 
 def when(value: datetime) -> object:
@@ -36,8 +58,8 @@ def when(value: datetime) -> object:
 
 def conditions(alias: str, labs_column: str, labs: Sequence[int], filters: Filters) -> tuple[str, list]:
     """The WHERE clause every list shares: the token's labs, then any filters asked for."""
-    parts = [f"{alias}.{labs_column} IN ({placeholders(labs)})"]
-    parameters: list = list(labs)
+    test, parameters = among(labs)
+    parts = [f"{alias}.{labs_column} {test}"]
     if filters.updated_since is not None:
         parts.append(f"{alias}.updated_at >= %s")
         parameters.append(when(filters.updated_since))
@@ -48,8 +70,9 @@ def conditions(alias: str, labs_column: str, labs: Sequence[int], filters: Filte
         parts.append(f"{alias}.start_time < %s")
         parameters.append(when(filters.start_before))
     if filters.statuses:
-        parts.append(f"{alias}.status IN ({placeholders(filters.statuses)})")
-        parameters.extend(filters.statuses)
+        test, statuses = one_of(filters.statuses)
+        parts.append(f"{alias}.status {test}")
+        parameters.extend(statuses)
     return " AND ".join(parts), parameters
 
 
@@ -93,12 +116,12 @@ SELECT a.id, a.name, a.account_type, a.sector, a.description, a.timezone,
 FROM accounts_account a
 LEFT JOIN accounts_account d ON d.id = a.department_id
 LEFT JOIN accounts_account o ON o.id = a.organisation_id
-WHERE a.id = %s AND a.id IN ({labs})
+WHERE a.id = %s AND a.id {labs}
 """
 ACCOUNT_CHILDREN = """
 SELECT c.id, c.name, c.account_type
 FROM accounts_account c
-WHERE (c.organisation_id = %s OR c.department_id = %s) AND c.id IN ({labs})
+WHERE (c.organisation_id = %s OR c.department_id = %s) AND c.id {labs}
 ORDER BY c.name, c.id
 """
 
@@ -114,13 +137,13 @@ def accounts_page(account_ids: Sequence[int], filters: Filters, page: Page) -> l
 
 
 def account(account_id: int, account_ids: Sequence[int]) -> dict | None:
-    return fetch_one(ACCOUNT.format(labs=placeholders(account_ids)), [account_id, *account_ids])
+    test, parameters = among(account_ids)
+    return fetch_one(ACCOUNT.format(labs=test), [account_id, *parameters])
 
 
 def account_children(account_id: int, account_ids: Sequence[int]) -> list[dict]:
-    return fetch_all(
-        ACCOUNT_CHILDREN.format(labs=placeholders(account_ids)), [account_id, account_id, *account_ids]
-    )
+    test, parameters = among(account_ids)
+    return fetch_all(ACCOUNT_CHILDREN.format(labs=test), [account_id, account_id, *parameters])
 
 
 # Bookings -------------------------------------------------------------------------------
@@ -205,7 +228,7 @@ BOOKINGS_FORM_RESPONSES = """
 SELECT r.booking_id, r.id, v.number
 FROM bookings_customformresponse r
 JOIN bookings_customformversion v ON v.id = r.version_id
-WHERE r.booking_id IN ({bookings})
+WHERE r.booking_id {bookings}
 ORDER BY r.booking_id, r.created_at, r.id
 """
 BOOKINGS_PROJECTS = """
@@ -214,7 +237,7 @@ SELECT bp.booking_id, p.id, p.name, p.supervisor,
 FROM bookings_booking_projects bp
 JOIN projects_project p ON p.id = bp.project_id
 LEFT JOIN projects_fundingcode f ON f.project_id = p.id
-WHERE bp.booking_id IN ({bookings})
+WHERE bp.booking_id {bookings}
 ORDER BY bp.booking_id, p.id, f.id
 """
 
@@ -277,15 +300,16 @@ def bookings_form_responses(booking_ids: Sequence[int]) -> dict[int, list[dict]]
     """Each booking's custom form responses, by booking id; no statement for no bookings."""
     if not booking_ids:
         return {}
-    sql = BOOKINGS_FORM_RESPONSES.format(bookings=placeholders(booking_ids))
-    return by_booking(fetch_all(sql, booking_ids))
+    test, parameters = one_of(booking_ids)
+    return by_booking(fetch_all(BOOKINGS_FORM_RESPONSES.format(bookings=test), parameters))
 
 
 def bookings_projects(booking_ids: Sequence[int]) -> dict[int, list[dict]]:
     """Each booking's projects with their funding codes, by booking id."""
     if not booking_ids:
         return {}
-    return by_booking(fetch_all(BOOKINGS_PROJECTS.format(bookings=placeholders(booking_ids)), booking_ids))
+    test, parameters = one_of(booking_ids)
+    return by_booking(fetch_all(BOOKINGS_PROJECTS.format(bookings=test), parameters))
 
 
 CUSTOM_FORM_RESPONSE = """
@@ -295,12 +319,13 @@ FROM bookings_customformresponse r
 JOIN bookings_customformversion v ON v.id = r.version_id
 JOIN bookings_booking b ON b.id = r.booking_id
 LEFT JOIN accounts_user u ON u.id = r.created_by_id
-WHERE r.id = %s AND b.provider_lab_id IN ({labs})
+WHERE r.id = %s AND b.provider_lab_id {labs}
 """
 
 
 def custom_form_response(response_id: int, labs: Sequence[int]) -> dict | None:
-    return fetch_one(CUSTOM_FORM_RESPONSE.format(labs=placeholders(labs)), [response_id, *labs])
+    test, parameters = among(labs)
+    return fetch_one(CUSTOM_FORM_RESPONSE.format(labs=test), [response_id, *parameters])
 
 
 # Equipment ------------------------------------------------------------------------------
@@ -337,17 +362,15 @@ EQUIPMENT_BOOKINGS_COUNT = """
 SELECT COUNT(b.id)
 FROM equipment_equipment e
 LEFT JOIN bookings_booking b ON b.equipment_id = e.id AND {where}
-WHERE e.id = %s AND e.lab_id IN ({labs})
+WHERE e.id = %s AND e.lab_id {labs}
 GROUP BY e.id
 """
-EQUIPMENT_BOOKINGS_PAGE = """
+EQUIPMENT_BOOKINGS_PAGE = f"""
 SELECT b.id, b.equipment_id, b.start_time, b.end_time, b.status, lab.timezone
-FROM bookings_booking b
+FROM {BOOKING_IDS_PAGE}
 JOIN accounts_account lab ON lab.id = b.provider_lab_id
-WHERE b.equipment_id = %s AND {where}
 ORDER BY b.created_at DESC, b.id DESC
-LIMIT %s OFFSET %s
-"""
+"""  # noqa: S608
 
 
 def equipment_count(labs: Sequence[int], filters: Filters, children_only: bool) -> int:
@@ -369,26 +392,32 @@ def equipment(equipment_id: int, labs: Collection[int]) -> dict | None:
 def equipment_bookings_count(equipment_id: int, labs: Sequence[int], filters: Filters) -> int | None:
     """The equipment's booking total, or None when the token cannot see the equipment."""
     where, parameters = conditions("b", "provider_lab_id", labs, filters)
-    sql = EQUIPMENT_BOOKINGS_COUNT.format(where=where, labs=placeholders(labs))
-    return fetch_count(sql, [*parameters, equipment_id, *labs])
+    test, lab_parameters = among(labs)
+    sql = EQUIPMENT_BOOKINGS_COUNT.format(where=where, labs=test)
+    return fetch_count(sql, [*parameters, equipment_id, *lab_parameters])
 
 
 def equipment_bookings_page(
     equipment_id: int, labs: Sequence[int], filters: Filters, page: Page
 ) -> list[dict]:
-    where, parameters = conditions("b", "provider_lab_id", labs, filters)
-    return fetch_all(
-        EQUIPMENT_BOOKINGS_PAGE.format(where=where),
-        [equipment_id, *parameters, page.per_page, page.offset],
-    )
+    return equipment_booking_ids_page(EQUIPMENT_BOOKINGS_PAGE, equipment_id, labs, filters, page)
 
 
 def equipment_bookings_detail_page(
     equipment_id: int, labs: Sequence[int], filters: Filters, page: Page
 ) -> list[dict]:
+    return equipment_booking_ids_page(BOOKINGS_DETAIL_PAGE, equipment_id, labs, filters, page)
+
+
+def equipment_booking_ids_page(
+    statement: str, equipment_id: int, labs: Sequence[int], filters: Filters, page: Page
+) -> list[dict]:
+    """A page of one equipment's bookings, its ids read from booking_equipment_newest alone:
+    the plan PostgreSQL keeps for any equipment and labs, where a join that also reads the
+    labs' index would read all of it for a token with many labs."""
     where, parameters = conditions("listed", "provider_lab_id", labs, filters)
     return booking_ids_page(
-        BOOKINGS_DETAIL_PAGE,
+        statement,
         f"listed.equipment_id = %s AND {where}",
         [equipment_id, *parameters],
         page.per_page,
@@ -411,8 +440,8 @@ GROUP = """
 SELECT g.id, g.name, e.id AS equipment_id, e.name AS equipment_name
 FROM accounts_group g
 LEFT JOIN accounts_group_equipment ge ON ge.group_id = g.id
-LEFT JOIN equipment_equipment e ON e.id = ge.equipment_id AND e.lab_id IN ({labs})
-WHERE g.id = %s AND g.lab_id IN ({labs})
+LEFT JOIN equipment_equipment e ON e.id = ge.equipment_id AND e.lab_id {labs}
+WHERE g.id = %s AND g.lab_id {labs}
 ORDER BY e.name, e.id
 """
 
@@ -429,7 +458,8 @@ def groups_page(labs: Sequence[int], filters: Filters, page: Page) -> list[dict]
 
 def group_with_equipment(group_id: int, labs: Sequence[int]) -> list[dict]:
     """One row per piece of the group's visible equipment (one row with nulls if none)."""
-    return fetch_all(GROUP.format(labs=placeholders(labs)), [*labs, group_id, *labs])
+    test, parameters = among(labs)
+    return fetch_all(GROUP.format(labs=test), [*parameters, group_id, *parameters])
 
 
 # Projects -------------------------------------------------------------------------------
@@ -455,7 +485,7 @@ SELECT p.id, p.name, p.supervisor, p.additional_information,
        f.allocated_amount, f.spent_amount
 FROM projects_project p
 LEFT JOIN projects_fundingcode f ON f.project_id = p.id
-WHERE p.id = %s AND p.account_id IN ({labs})
+WHERE p.id = %s AND p.account_id {labs}
 ORDER BY f.id
 """
 PROJECT_SELECTED_USERS = """
@@ -478,7 +508,8 @@ def projects_page(labs: Sequence[int], filters: Filters, page: Page) -> list[dic
 
 
 def project_with_funding_codes(project_id: int, labs: Sequence[int]) -> list[dict]:
-    return fetch_all(PROJECT.format(labs=placeholders(labs)), [project_id, *labs])
+    test, parameters = among(labs)
+    return fetch_all(PROJECT.format(labs=test), [project_id, *parameters])
 
 
 def project_selected_users(project_id: int) -> list[dict]:

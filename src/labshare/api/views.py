@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from labshare.api import page_starts, queries, shapes
 from labshare.api.auth import ApiRequest, api_view
-from labshare.api.counts import cached_count
+from labshare.api.counts import cached_count, data_version
 from labshare.api.errors import InsufficientScope, NotFound, json_response
 from labshare.api.pagination import Page, page_response, requested_page
 from labshare.api.parameters import (
@@ -77,16 +77,18 @@ def paginated(
     name: str,
     parameters: list,
     count: Callable[[], int | None],
-    page_rows: Callable[[Page], list[dict]],
+    page_rows: Callable[[Page, str], list[dict]],
     shape: Callable[[list[dict]], list[dict]],
     missing: NotFound | None = None,
 ) -> HttpResponse:
-    """A list answer: the cached total, then one statement for the page (none past the end)."""
+    """A list answer: the cached total, then one statement for the page (none past the end).
+    `page_rows` is given the page and the data version the total was read under."""
     page = requested_page(request)
-    total = cached_count(name, parameters, count)
+    version = data_version()
+    total = cached_count(name, parameters, count, version)
     if total is None and missing is not None:
         raise missing
-    items = [] if page.is_past(total) else shape(page_rows(page))
+    items = [] if page.is_past(total) else shape(page_rows(page, version))
     return page_response(request, items, page, total)
 
 
@@ -106,7 +108,7 @@ def accounts(request: ApiRequest) -> HttpResponse:
         "accounts",
         [account_ids, filters],
         lambda: queries.accounts_count(account_ids, filters),
-        lambda page: queries.accounts_page(account_ids, filters, page),
+        lambda page, _version: queries.accounts_page(account_ids, filters, page),
         each(shapes.account_item),
     )
 
@@ -137,10 +139,11 @@ def bookings(request: ApiRequest) -> HttpResponse:
         name,
         parameters,
         lambda: queries.bookings_count(labs, filters),
-        lambda page: page_starts.page_rows(
+        lambda page, version: page_starts.page_rows(
             f"{name}:{detailed}",
             parameters,
             page,
+            version,
             lambda limit, offset, after_id: fetch(labs, filters, limit, offset, after_id),
         ),
         booking_details if detailed else each(shapes.booking_item),
@@ -180,7 +183,7 @@ def equipment_list(request: ApiRequest) -> HttpResponse:
         "equipment",
         [labs, filters, children_only],
         lambda: queries.equipment_count(labs, filters, children_only),
-        lambda page: queries.equipment_page(labs, filters, children_only, page),
+        lambda page, _version: queries.equipment_page(labs, filters, children_only, page),
         each(shapes.equipment_item),
     )
 
@@ -209,7 +212,7 @@ def equipment_bookings(request: ApiRequest, equipment_id: str) -> HttpResponse:
         "equipment_bookings",
         [equipment_pk, labs, filters],
         lambda: queries.equipment_bookings_count(equipment_pk, labs, filters),
-        lambda page: page_rows(equipment_pk, labs, filters, page),
+        lambda page, _version: page_rows(equipment_pk, labs, filters, page),
         booking_details if detailed else each(shapes.equipment_booking_item),
         missing=NotFound("equipment", equipment_pk),
     )
@@ -227,7 +230,7 @@ def groups(request: ApiRequest) -> HttpResponse:
         "groups",
         [labs, filters],
         lambda: queries.groups_count(labs, filters),
-        lambda page: queries.groups_page(labs, filters, page),
+        lambda page, _version: queries.groups_page(labs, filters, page),
         each(shapes.group_item),
     )
 
@@ -253,7 +256,7 @@ def projects(request: ApiRequest, account_id: str) -> HttpResponse:
         "projects",
         [labs, filters],
         lambda: queries.projects_count(labs, filters),
-        lambda page: queries.projects_page(labs, filters, page),
+        lambda page, _version: queries.projects_page(labs, filters, page),
         shapes.project_items,
     )
 

@@ -96,6 +96,12 @@ class PageWalk:
         self._window.append(ids)
         return fresh
 
+    def settle(self) -> None:
+        """Its planned pages are all handed over: any further page is read one at a time
+        (`tail`), and the last two pages' ids are enough to drop repeats. A pull reads one
+        list per lab: so the ids it remembers do not grow with the number of labs."""
+        self._window = deque(list(self._window)[-2:], maxlen=2)
+
     def pages(self) -> Iterator[Page]:
         for _, page in read_together([self], self.concurrency):
             yield page
@@ -119,6 +125,8 @@ def read_together(walks: list[PageWalk], concurrency: int) -> Iterator[tuple[Pag
             lasts[id(walk)] = walk.begin(first)
             plan += [(walk, number) for number in range(2, lasts[id(walk)] + 1)]
             yield walk, first
+            if lasts[id(walk)] <= 1:
+                walk.settle()
         pending = iter(plan)
         while True:
             # A bounded number of pages in flight: memory stays flat in the size of the lists.
@@ -130,6 +138,8 @@ def read_together(walks: list[PageWalk], concurrency: int) -> Iterator[tuple[Pag
             page = future.result()
             walk.took(page)
             yield walk, page
+            if page.number == lasts[id(walk)]:
+                walk.settle()
         for walk in walks:
             for page in walk.tail(lasts[id(walk)]):
                 yield walk, page

@@ -12,6 +12,7 @@ import pyarrow as pa
 from labshare.client.tables import ID, JSON, NUMBER, TABLES, Table
 
 ARROW_TYPES = {ID: pa.int64(), NUMBER: pa.float64()}
+MEMORY_LIMIT = "256MB"
 
 
 def record_hash(record: dict[str, Any]) -> str:
@@ -36,6 +37,9 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = duckdb.connect(str(self.path))
         self.db.execute("SET TimeZone = 'UTC'")
+        # DuckDB caches what it writes up to 80 % of the machine's memory by default: a pull's
+        # memory would grow with the records it writes.
+        self.db.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         for table in TABLES.values():
             columns = ", ".join(f'"{name}" {kind}' for name, kind in table.columns)
             self.db.execute(
