@@ -31,6 +31,17 @@ def _cell(value: Any, column_type: str) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
+def _column(values: list[Any], column_type: str) -> pa.Array:
+    """One column for Arrow: as it is when Arrow takes it (most do), else cell by cell."""
+    arrow_type = ARROW_TYPES.get(column_type, pa.string())
+    if column_type != JSON:
+        try:
+            return pa.array(values, arrow_type)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            pass
+    return pa.array([_cell(value, column_type) for value in values], arrow_type)
+
+
 class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -65,12 +76,7 @@ class Store:
         present = [
             (name, kind) for name, kind in table.columns if any(name in row for row in by_key.values())
         ]
-        arrays = {
-            name: pa.array(
-                [_cell(row.get(name), kind) for row in by_key.values()], ARROW_TYPES.get(kind, pa.string())
-            )
-            for name, kind in present
-        }
+        arrays = {name: _column([row.get(name) for row in by_key.values()], kind) for name, kind in present}
         batch = pa.table(arrays)  # noqa: F841 (DuckDB reads the local variable by name)
         names = ", ".join(f'"{name}"' for name, _ in present)
         casts = ", ".join(f'CAST("{name}" AS {kind})' for name, kind in present)

@@ -244,76 +244,85 @@ class Puller:
     def _read(self, source: Source, labs: list[int | None], since: str | None, summary: SyncSummary) -> str:
         """Read the lists (from `since`, or in full), write what changed; return the new watermark."""
         full = since is None
-        if full:
+        # A full read compares with what is stored, to skip what did not change and find what
+        # was deleted; into an empty table (a first pull) there is nothing to compare with.
+        compare = full and self.store.count(source.table) > 0
+        if compare:
             self.store.begin_seen()
         walks = {lab: source.walk(self.client, lab, since) for lab in labs}
         if summary.details_in_pages:
             for walk in walks.values():
                 walk.params["view"] = "detail"
         lab_of = {id(walk): lab for lab, walk in walks.items()}
-        buffers: dict[int | None, list[dict[str, Any]]] = {lab: [] for lab in labs}
+        # (lab, record) pairs of every list, written together: one write per batch, however
+        # many labs the batch comes from.
+        pending: list[tuple[int | None, dict[str, Any]]] = []
         watermark = None
         for walk, page in read_together(list(walks.values()), self.client.concurrency):
             lab = lab_of[id(walk)]
             if page.number == 1:
                 self.progress.add_total(source.table, walk.total_at_start or len(page.records))
                 watermark = watermark or watermark_from(walk.server_date)
-            buffers[lab] += walk.unique(page)
-            if sum(map(len, buffers.values())) >= BATCH:  # bounded memory, whatever the number of labs
-                for lab, buffer in buffers.items():
-                    self._flush(source, lab, buffer, full, summary)
-                    buffer.clear()
-        for lab, buffer in buffers.items():
-            self._flush(source, lab, buffer, full, summary)
+            pending += [(lab, record) for record in walk.unique(page)]
+            if len(pending) >= BATCH:  # bounded memory, whatever the number of labs
+                self._flush(source, pending, compare, summary)
+                pending = []
+        self._flush(source, pending, compare, summary)
         consistent = all(walk.consistent for walk in walks.values())
         if full:
             if consistent:
-                summary.deleted += self.store.delete_unseen(source.table)
+                if compare:
+                    summary.deleted += self.store.delete_unseen(source.table)
                 summary.deletions_checked = True
             else:
                 summary.notes.append("the list changed while it was read: deletions are checked next time")
         return watermark or watermark_from(None)
 
     def _flush(
-        self, source: Source, lab: int | None, chunk: list[dict[str, Any]], full: bool, summary: SyncSummary
+        self,
+        source: Source,
+        chunk: list[tuple[int | None, dict[str, Any]]],
+        compare: bool,
+        summary: SyncSummary,
     ) -> None:
         if not chunk:
             return
         summary.read += len(chunk)
-        if full:
-            self.store.mark_seen([record["id"] for record in chunk])
-        summary.written += self._write(source, chunk, lab, full, summary)
+        if compare:
+            self.store.mark_seen([record["id"] for _, record in chunk])
+        summary.written += self._write(source, chunk, compare, summary)
         self.progress.advance(source.table, len(chunk))
 
     def _write(
         self,
         source: Source,
-        chunk: list[dict[str, Any]],
-        lab: int | None,
+        chunk: list[tuple[int | None, dict[str, Any]]],
         only_changed: bool,
         summary: SyncSummary,
     ) -> int:
-        hashes = {record["id"]: record_hash(record) for record in chunk}
+        """Write (lab, record) pairs: with their details, and only those that changed if asked."""
+        hashes = {record["id"]: record_hash(record) for _, record in chunk}
         if only_changed:
             stored = self.store.hashes(source.table, hashes)
-            chunk = [record for record in chunk if stored.get(record["id"], "") != hashes[record["id"]]]
+            chunk = [item for item in chunk if stored.get(item[1]["id"], "") != hashes[item[1]["id"]]]
         if not chunk:
             return 0
         if summary.details_in_pages:
             assert source.from_detail_item is not None
-            rows = [source.from_detail_item(record) for record in chunk]
+            rows = [(lab, source.from_detail_item(record)) for lab, record in chunk]
         elif self.details and source.detail is not None:
             summary.detail_requests += len(chunk)
-            rows = [row for row in self.pool.map(lambda r: self._detail(source, r, lab), chunk) if row]
+            details = self.pool.map(lambda item: self._detail(source, item[1], item[0]), chunk)
+            rows = [(lab, row) for (lab, _), row in zip(chunk, details, strict=True) if row]
         else:
-            rows = [dict(record) for record in chunk]
+            rows = [(lab, dict(record)) for lab, record in chunk]
         now = datetime.now(UTC).isoformat()
-        for row in rows:
+        for lab, row in rows:
             row["_list_hash"] = hashes[row["id"]]
             row["_synced_at"] = now
             if source.per_lab:
                 row["lab_id"] = lab
-        return self.store.upsert(source.table, rows)
+        return self.store.upsert(source.table, [row for _, row in rows])
 
     def _detail(self, source: Source, record: dict[str, Any], lab: int | None) -> dict[str, Any] | None:
         assert source.detail is not None
