@@ -11,3 +11,15 @@ def test_it_refuses_a_second_address_for_gunicorn():
     )
     assert finished.returncode == 1
     assert "set the address with HOST and PORT" in finished.stderr
+
+
+def test_a_worker_freezes_what_it_loads_out_of_the_garbage_collector():
+    # What gunicorn does in each worker: import labshare.wsgi.
+    finished = subprocess.run(
+        [sys.executable, "-c", "import gc, labshare.wsgi; print(gc.get_freeze_count())"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert int(finished.stdout) > 10_000

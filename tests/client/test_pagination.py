@@ -111,3 +111,15 @@ def test_it_reads_details_one_by_one_from_a_server_that_ignores_the_detail_view(
         assert client.supports_detail_view("bookings") is False  # asked once
 
     assert [page for page, status in script.requests if status == 200] == [1]
+
+
+def test_a_read_list_keeps_only_its_last_two_pages_of_ids(scripted):
+    base_url, script = scripted
+    script.failures = {}
+
+    with client_for(base_url) as client:
+        walk = client.walk("bookings")
+        list(walk.records())
+
+    # A pull reads one list per lab: what each remembers must not grow with their number.
+    assert len(walk._window) == 2
