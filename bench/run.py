@@ -185,14 +185,16 @@ def setup_django(env: dict) -> None:
 
 
 def bench_token() -> tuple[str, list[int]]:
-    """A fresh token authorised for every lab: its lists reach past page 5,000."""
-    from labshare.accounts.models import Account, AccountType, User
+    """A fresh token authorised for every lab, of which the bench user is made a member (a
+    token reads only its user's labs): its lists reach past page 5,000."""
+    from labshare.accounts.models import Account, AccountType, Membership, User
     from labshare.oauth.tokens import demo_application, issue_tokens
 
     user, _ = User.objects.get_or_create(
         email=BENCH_EMAIL, defaults={"first_name": "Bench", "last_name": "Load"}
     )
     labs = list(Account.objects.filter(account_type=AccountType.LAB).order_by("id"))
+    Membership.objects.bulk_create([Membership(user=user, lab=lab) for lab in labs], ignore_conflicts=True)
     token = issue_tokens(user, demo_application(), labs, SCOPES)["access_token"]
     return token, [lab.id for lab in labs]
 

@@ -1,9 +1,12 @@
 """The bearer check: which user, scopes and labs a request's access token stands for.
 
 DOT stores only the SHA-256 of each token (`token_checksum`), so a lookup hashes the
-presented token and reads the token row with its authorised labs in one statement. The
-answer is cached for a few seconds under the checksum; signals (api/signals.py) clear
-it when the token is deleted or its authorisation changes.
+presented token and reads the token row with its authorised labs in one statement: only
+the labs the user is still a member of, and nothing for an inactive user. The answer is
+cached for a few seconds under the checksum (so a lost membership, a deactivated user or a
+deleted lab takes effect within TOKEN_CACHE_SECONDS in every process); signals
+(api/signals.py) clear it at once when the token is deleted or its authorisation or the
+user's memberships change.
 """
 
 import hashlib
@@ -32,7 +35,8 @@ FROM oauth2_provider_accesstoken t
 JOIN accounts_user u ON u.id = t.user_id AND u.is_active = %s
 LEFT JOIN oauth_authorisation a ON a.user_id = t.user_id AND a.application_id = t.application_id
 LEFT JOIN oauth_authorisation_labs al ON al.authorisation_id = a.id
-LEFT JOIN accounts_account lab ON lab.id = al.account_id AND lab.account_type = 'lab'
+LEFT JOIN accounts_membership m ON m.user_id = t.user_id AND m.lab_id = al.account_id
+LEFT JOIN accounts_account lab ON lab.id = m.lab_id AND lab.account_type = 'lab'
 WHERE t.token_checksum = %s
 ORDER BY lab.id
 """

@@ -1,4 +1,5 @@
-"""Cache invalidation: list totals on writes, cached tokens on revocation or re-authorisation.
+"""Cache invalidation: list totals on writes; cached tokens on revocation, re-authorisation,
+a membership gained or lost, or a user's change (deactivation).
 
 Each is done at once (so the writing process reads fresh data inside its transaction) and
 again on commit (so a concurrent request cannot re-cache what the transaction replaced).
@@ -13,7 +14,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
-from labshare.accounts.models import Account, Group
+from labshare.accounts.models import Account, Group, Membership, User
 from labshare.api.auth import REVOKED_KEY, TOKEN_KEY
 from labshare.api.counts import bump_data_version
 from labshare.bookings.models import Booking
@@ -88,3 +89,13 @@ def authorisation_labs_changed(sender, instance, action, reverse, pk_set, **kwar
     # Changed from the lab's side: every authorisation that names the lab.
     for authorisation in Authorisation.objects.filter(pk__in=pk_set or ()):
         forget_tokens_of(authorisation)
+
+
+@receiver(post_save, sender=Membership, dispatch_uid="api-membership-saved")
+@receiver(post_delete, sender=Membership, dispatch_uid="api-membership-deleted")
+@receiver(post_save, sender=User, dispatch_uid="api-user-saved")
+def memberships_or_user_changed(sender, instance, **kwargs) -> None:
+    """A token reads only the labs its user is still a member of, and nothing for an inactive user."""
+    user_id = instance.pk if sender is User else instance.user_id
+    checksums = AccessToken.objects.filter(user_id=user_id).values_list("token_checksum", flat=True)
+    forget_tokens(list(checksums))

@@ -1,12 +1,13 @@
 """What `labshare serve` prints first: where to sign in and what to try next."""
 
 import os
+import sys
 
 from django.db import DatabaseError
 
-from labshare.accounts.models import Account, User
+from labshare.accounts.models import User
 from labshare.demo.generate import ADMIN_EMAIL, PASSWORD_VARIABLE
-from labshare.oauth.models import SCOPES
+from labshare.oauth.models import SCOPES, held_labs
 from labshare.oauth.tokens import demo_application, issue_tokens
 
 
@@ -26,7 +27,13 @@ def print_banner(base_url: str) -> None:
     else:
         password = "the one `labshare demo` printed when it loaded the data"
     print(f"Sign in as {ADMIN_EMAIL}, password: {password}")
-    labs = Account.objects.filter(memberships__user=admin).order_by("id")
-    tokens = issue_tokens(admin, demo_application(owner=admin), labs, SCOPES)
+    # A live token belongs on the operator's screen, never in a server's log.
+    if not sys.stdout.isatty():
+        print(f"For a token: labshare token --user {ADMIN_EMAIL}")
+        return
+    labs = held_labs(admin.pk).order_by("id")
+    if not labs:
+        return
+    tokens = issue_tokens(admin, demo_application(owner=admin), labs, SCOPES, refresh=False)
     print(f"A token for the demo administrator's labs, valid for {tokens['expires_in'] // 60} minutes:")
     print(f'  curl -H "Authorization: Bearer {tokens["access_token"]}" {base_url}/v1/bookings')

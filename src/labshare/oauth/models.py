@@ -57,6 +57,17 @@ class Authorisation(models.Model):
         return f"{self.user} -> {self.application}"
 
 
+def held_labs(user_id: int) -> models.QuerySet[Account]:
+    """The labs a user is a member of: of its authorised labs, what a token reads."""
+    return Account.objects.filter(account_type=AccountType.LAB, memberships__user_id=user_id)
+
+
+def reads_any_lab(user, application: Application) -> bool:
+    """Whether the user is active and still a member of a lab they authorised the application for."""
+    authorised = held_labs(user.pk).filter(authorisations__user=user, authorisations__application=application)
+    return user.is_active and authorised.exists()
+
+
 class RedeemedCode(models.Model):
     """An authorization code already exchanged, kept until it would have expired.
 

@@ -11,7 +11,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import generate_token
 
 from labshare.accounts.models import Account, User
-from labshare.oauth.models import SCOPES, Application, Authorisation
+from labshare.oauth.models import SCOPES, Application, Authorisation, held_labs
 
 
 def authorise(user: User, application: Application, labs: Iterable[Account]) -> Authorisation:
@@ -21,11 +21,26 @@ def authorise(user: User, application: Application, labs: Iterable[Account]) -> 
     return authorisation
 
 
+class NotAMember(ValueError):
+    pass
+
+
 @transaction.atomic
 def issue_tokens(
-    user: User, application: Application, labs: Iterable[Account], scopes: Iterable[str]
+    user: User,
+    application: Application,
+    labs: Iterable[Account],
+    scopes: Iterable[str],
+    *,
+    refresh: bool = True,
 ) -> dict:
-    """Authorise the labs and return a token response like the token endpoint's."""
+    """Authorise the labs and return a token response like the token endpoint's; without
+    `refresh`, an access token only. The user must be a member of every lab."""
+    labs = list(labs)
+    held = set(held_labs(user.pk).filter(pk__in=[lab.pk for lab in labs]).values_list("pk", flat=True))
+    foreign = sorted(lab.pk for lab in labs if lab.pk not in held)
+    if foreign:
+        raise NotAMember(f"{user.email} is not a member of lab(s) {', '.join(map(str, foreign))}.")
     authorise(user, application, labs)
     scope = " ".join(scopes)
     lifetime = oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS
@@ -35,20 +50,21 @@ def issue_tokens(
     raw_access_token = generate_token()
     set_token_value(access_token, raw_access_token)
     access_token.save()
-    refresh_token = RefreshToken(
-        user=user, application=application, access_token=access_token, token_family=uuid.uuid4()
-    )
-    raw_refresh_token = generate_token()
-    set_token_value(refresh_token, raw_refresh_token)
-    refresh_token.save()
-    return {
+    issued = {
         "access_token": raw_access_token,
         "token_type": "Bearer",
         "expires_in": lifetime,
-        "refresh_token": raw_refresh_token,
         "scope": scope,
         "created_at": int(access_token.created.timestamp()),
     }
+    if refresh:
+        refresh_token = RefreshToken(
+            user=user, application=application, access_token=access_token, token_family=uuid.uuid4()
+        )
+        issued["refresh_token"] = generate_token()
+        set_token_value(refresh_token, issued["refresh_token"])
+        refresh_token.save()
+    return issued
 
 
 DEMO_APPLICATION_NAME = "Labshare demo"

@@ -4,7 +4,9 @@
 - PKCE is required of public clients and optional for confidential ones; S256 only.
 - Authorization codes are stored as their SHA-256, like the tokens; an exchanged code is
   remembered until it would have expired, so that a replay revokes what it issued.
-- A refresh token dies REFRESH_TOKEN_EXPIRE_SECONDS after it was issued.
+- A refresh token dies REFRESH_TOKEN_EXPIRE_SECONDS after it was issued, and is refused
+  (`invalid_grant`) once its user is inactive or no longer a member of any lab of the
+  authorisation; otherwise the new tokens read the labs still held (api/auth.py).
 """
 
 import hashlib
@@ -16,7 +18,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from labshare.oauth.models import Application, RedeemedCode
+from labshare.oauth.models import Application, RedeemedCode, reads_any_lab
 
 
 def code_checksum(code: str) -> str:
@@ -104,4 +106,6 @@ class LabshareValidator(OAuth2Validator):
             return False
         # DOT counts the lifetime from the access token's expiry; count it from issue.
         lifetime = timedelta(seconds=oauth2_settings.REFRESH_TOKEN_EXPIRE_SECONDS)
-        return request.refresh_token_instance.created + lifetime > timezone.now()
+        if request.refresh_token_instance.created + lifetime <= timezone.now():
+            return False
+        return reads_any_lab(request.refresh_token_instance.user, client)

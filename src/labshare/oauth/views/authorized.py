@@ -1,12 +1,16 @@
-"""/oauth/authorized_applications: what the user has authorised, for which labs; change or revoke."""
+"""/oauth/authorized_applications: what the user has authorised, for which labs; change or revoke.
+
+Only the labs the user is still a member of are shown: the others are no longer read.
+"""
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from labshare.oauth.forms import AuthorisedLabsForm
-from labshare.oauth.models import Authorisation
+from labshare.oauth.models import Authorisation, held_labs
 from labshare.oauth.revocation import revoke_authorisation
 
 
@@ -16,7 +20,7 @@ def authorisations_page(
     authorisations = (
         Authorisation.objects.filter(user=request.user)
         .select_related("application")
-        .prefetch_related("labs")
+        .prefetch_related(Prefetch("labs", queryset=held_labs(request.user.pk), to_attr="held"))
         .order_by("application__name", "id")
     )
     rows = []
@@ -26,7 +30,7 @@ def authorisations_page(
         else:
             form = AuthorisedLabsForm(
                 user=request.user,
-                initial={"labs": [lab.pk for lab in authorisation.labs.all()]},
+                initial={"labs": [lab.pk for lab in authorisation.held]},
                 auto_id=f"id_{authorisation.pk}_%s",
             )
         rows.append((authorisation, form))
