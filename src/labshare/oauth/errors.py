@@ -58,13 +58,19 @@ def bearer_challenge(error: str, description: str) -> str:
     return f'Bearer realm="Doorkeeper", error="{error}", error_description="{description}"'
 
 
-def oauth_error(error: str, detail: str = "", status: int | None = None) -> HttpResponse:
-    """`{"error", "error_description"}`: 401 for client errors, 400 otherwise, never cached."""
-    description = describe(error, detail)
+def oauth_error(
+    error: str, detail: str = "", status: int | None = None, parameter: str | None = None
+) -> HttpResponse:
+    """`{"error", "error_description"}`: 401 for client errors, 400 otherwise, never cached.
+    With `parameter`, the detail is the description and the body names the parameter too."""
+    description = detail if parameter else describe(error, detail)
     if status is None:
         status = 401 if error in UNAUTHORISED else 400
+    body = {"error": error, "error_description": description}
+    if parameter:
+        body["parameter"] = parameter
     response = HttpResponse(
-        json.dumps({"error": error, "error_description": description}),
+        json.dumps(body),
         status=status,
         content_type="application/json; charset=utf-8",
     )

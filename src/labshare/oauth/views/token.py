@@ -8,6 +8,7 @@ import hashlib
 import json
 from collections.abc import Callable
 
+import orjson
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
@@ -19,6 +20,7 @@ from oauth2_provider.models import AccessToken, RefreshToken
 from oauthlib.common import Request as OauthlibRequest
 from oauthlib.common import urlencode
 
+from labshare.input_check import first_unusable, named
 from labshare.oauth import ratelimit
 from labshare.oauth.errors import invalid_token, oauth_error
 from labshare.oauth.models import Application
@@ -39,7 +41,9 @@ class LabshareCore:
 
 
 class MalformedBody(ValueError):
-    pass
+    def __init__(self, description: str, parameter: str | None = None) -> None:
+        super().__init__(description)
+        self.parameter = parameter
 
 
 def read_json_body(request: HttpRequest) -> None:
@@ -47,8 +51,9 @@ def read_json_body(request: HttpRequest) -> None:
     if request.content_type != "application/json":
         return
     try:
-        data = json.loads(request.body or b"null")
-    except ValueError:
+        # orjson refuses lone surrogates and nesting deeper than 1,024 levels.
+        data = orjson.loads(request.body or b"null")
+    except orjson.JSONDecodeError:
         raise MalformedBody("The body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise MalformedBody("The JSON body must be an object.")
@@ -59,8 +64,10 @@ def read_json_body(request: HttpRequest) -> None:
         if isinstance(value, bool):
             value = "true" if value else "false"
         elif not isinstance(value, str | int | float):
-            raise MalformedBody(f"{key} must be a string.")
+            raise MalformedBody(f"{named(key)} must be a string.", named(key))
         form[key] = str(value)
+    if parameter := first_unusable(form.items()):
+        raise MalformedBody(f"{parameter} contains a NUL character or a lone surrogate.", parameter)
     request._post, request._files = form, MultiValueDict()
     request.META["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
 
@@ -79,7 +86,7 @@ def refused(request: HttpRequest) -> HttpResponse | None:
     try:
         read_json_body(request)
     except MalformedBody as error:
-        return oauth_error("invalid_request", str(error))
+        return oauth_error("invalid_request", str(error), parameter=error.parameter)
     return None
 
 
