@@ -73,6 +73,13 @@ def test_a_json_value_that_is_no_string_is_named(client, db):
     assert_oauth_refusal(response, "client_id")
 
 
+def test_a_strange_json_name_is_shown_escaped_even_in_the_challenge_header(client, db):
+    body = json.dumps({"a\nb\u00e9" + "x" * 100: [1], "client_id": "x"})
+    response = client.post("/oauth/token", body, content_type="application/json")
+    assert_oauth_refusal(response, ascii("a\nb\u00e9" + "x" * 36) + "...")
+    assert "\n" not in response["WWW-Authenticate"]
+
+
 def test_a_nul_in_the_token_info_bearer_token(client, db):
     response = client.get("/oauth/token/info", HTTP_AUTHORIZATION=f"Bearer abc{NUL}")
     assert_oauth_refusal(response, "Authorization")

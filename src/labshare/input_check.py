@@ -18,13 +18,14 @@ from labshare.api.errors import BadParameter
 from labshare.oauth.errors import oauth_error
 
 UNUSABLE = re.compile("[\x00\ud800-\udfff]")
+PLAIN_NAME = re.compile(r"[A-Za-z0-9_.\-\[\]]{1,100}")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 OAUTH_JSON_PATHS = ("/oauth/token", "/oauth/revoke", "/oauth/introspect")  # /oauth/token/info too
 
 
 def named(name: str) -> str:
-    """A name fit to be shown: escaped when it is itself unusable."""
-    return ascii(name) if UNUSABLE.search(name) else name
+    """A name fit to be shown, in a header too: escaped unless it is a plain word."""
+    return name if PLAIN_NAME.fullmatch(name) else ascii(name[:40]) + ("..." if len(name) > 40 else "")
 
 
 def first_unusable(pairs: Iterable[tuple[str, str]]) -> str | None:
