@@ -1,7 +1,9 @@
 """Settings, read from the environment (see the README's Configuration table)."""
 
+import ipaddress
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "corsheaders",
     "oauth2_provider",
     "drf_spectacular_sidecar",
@@ -68,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "labshare.urls"
@@ -122,6 +126,8 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes refuses a locked address or account before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -173,7 +179,20 @@ OAUTH2_PROVIDER = {
 
 # Fixed-window limits counted in the cache (shared by every process when REDIS_URL is set).
 LABSHARE_RATE_LIMIT = os.environ.get("LABSHARE_RATE_LIMIT", "60/minute")
-LABSHARE_SIGN_IN_RATE_LIMIT = os.environ.get("LABSHARE_SIGN_IN_RATE_LIMIT", "10/minute")
+# Peers whose X-Forwarded-For is believed (labshare.oauth.ratelimit.client_address).
+LABSHARE_TRUSTED_PROXIES = [
+    ipaddress.ip_network(proxy, strict=False) for proxy in env_list("LABSHARE_TRUSTED_PROXIES")
+]
+
+# django-axes: failed sign-ins on every path (/login, /admin/login/), counted in the database
+# per client address and per account; a lock lasts until no failure for the cool-off time.
+AXES_FAILURE_LIMIT = env_int("LABSHARE_SIGN_IN_FAILURES", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LABSHARE_SIGN_IN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "labshare.oauth.ratelimit.client_address"
+AXES_USERNAME_CALLABLE = "labshare.oauth.views.signin.account_name"
+AXES_LOCKOUT_CALLABLE = "labshare.oauth.views.signin.locked_out"
+AXES_DISABLE_ACCESS_LOG = True
 
 CORS_URLS_REGEX = r"^/v1/.*$"
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
