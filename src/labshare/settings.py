@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("LABSHARE_VAR_DIR", BASE_DIR.parent.parent / "var"))
@@ -128,6 +129,8 @@ CACHES = {
 AUTH_USER_MODEL = "accounts.User"
 # django-axes refuses a locked address or account before the password is even checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Users' passwords with Django's default; client secrets with a keyed SHA-256 (oauth/client_secrets.py).
+PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, "labshare.oauth.client_secrets.ClientSecretHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -174,6 +177,7 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "PKCE_REQUIRED": False,
+    "CLIENT_SECRET_HASHER": "labshare_hmac_sha256",
     "OAUTH2_VALIDATOR_CLASS": "labshare.oauth.validators.LabshareValidator",
 }
 

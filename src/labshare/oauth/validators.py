@@ -5,6 +5,7 @@
 - Authorization codes are stored as their SHA-256, like the tokens; an exchanged code is
   remembered until it would have expired, so that a replay revokes what it issued.
 - A refresh token dies REFRESH_TOKEN_EXPIRE_SECONDS after it was issued.
+- Client secrets are checked against a keyed SHA-256, in constant time (`client_secrets`).
 """
 
 import hashlib
@@ -16,6 +17,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
+from labshare.oauth import client_secrets
 from labshare.oauth.models import Application, RedeemedCode
 
 
@@ -25,6 +27,9 @@ def code_checksum(code: str) -> str:
 
 
 class LabshareValidator(OAuth2Validator):
+    def _check_secret(self, provided_secret, stored_secret) -> bool:
+        return client_secrets.check_secret(provided_secret, stored_secret)
+
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs) -> bool:
         return set(scopes) <= set(client.scope_list)
 
