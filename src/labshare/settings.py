@@ -114,7 +114,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite has no INCLUDE columns; such an index there simply covers its key columns.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
+SILENCED_SYSTEM_CHECKS = [
+    "models.W040",
+    # PKCE is required per client, of public clients (LabshareValidator.is_pkce_required),
+    # which django-oauth-toolkit's check cannot see.
+    "oauth2_provider.W010",
+    # Native apps (the `labshare login` command among them) get their code on a loopback
+    # http:// callback (RFC 8252 §7.3), so "http" stays an allowed redirect scheme.
+    "oauth2_provider.W008",
+]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # django-redis keeps one client per process; Django's own backend builds one for every call.
@@ -156,9 +164,15 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 X_FRAME_OPTIONS = "DENY"
+
+# Production behind a TLS-terminating proxy that sets X-Forwarded-Proto (README: Running in production).
+HTTPS = env_bool("LABSHARE_HTTPS") and not DEBUG
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = 365 * 86400 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS
 
 # django-oauth-toolkit: the lifetimes and rules REAL_CLIENTS.md lists.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth.Application"
@@ -176,6 +190,13 @@ OAUTH2_PROVIDER = {
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # RFC 9700: no implicit or password grant, no "plain" PKCE, no token in a query string
+    # (Labshare offers none of them), and `iss` in the authorization response (RFC 9207).
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "PKCE_REQUIRED": False,
     "CLIENT_SECRET_HASHER": "labshare_hmac_sha256",
     "OAUTH2_VALIDATOR_CLASS": "labshare.oauth.validators.LabshareValidator",
