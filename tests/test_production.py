@@ -12,7 +12,7 @@ LABSHARE = str(Path(sys.executable).with_name("labshare"))
 
 def check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     environment = {
-        **{name: value for name, value in os.environ.items() if name not in {"DEBUG", "SECURE_COOKIES"}},
+        **{name: value for name, value in os.environ.items() if name not in {"DEBUG", "LABSHARE_HTTPS"}},
         "LABSHARE_VAR_DIR": str(tmp_path),
         "ALLOWED_HOSTS": "labshare.example.org",
         **env,
