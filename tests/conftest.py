@@ -9,10 +9,14 @@ import pytest
 from django.core.cache import cache
 
 from labshare.accounts.models import Account, AccountType, Membership, Role, User
+from labshare.oauth import client_secrets
 from labshare.oauth.models import SCOPES, Application
 from labshare.oauth.tokens import issue_tokens
 
 PASSWORD = "correct horse battery staple"
+# For tests where passwords play no part: PBKDF2 would dominate their set-up. Client secrets
+# keep Labshare's hasher, which django-oauth-toolkit asks for by name.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", client_secrets.HASHER]
 
 
 @pytest.fixture(autouse=True)

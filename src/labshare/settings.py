@@ -1,10 +1,13 @@
 """Settings, read from the environment (see the README's Configuration table)."""
 
+import ipaddress
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("LABSHARE_VAR_DIR", BASE_DIR.parent.parent / "var"))
@@ -46,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "corsheaders",
     "oauth2_provider",
     "drf_spectacular_sidecar",
@@ -69,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "labshare.urls"
@@ -110,7 +115,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite has no INCLUDE columns; such an index there simply covers its key columns.
-SILENCED_SYSTEM_CHECKS = ["models.W040"]
+SILENCED_SYSTEM_CHECKS = [
+    "models.W040",
+    # PKCE is required per client, of public clients (LabshareValidator.is_pkce_required),
+    # which django-oauth-toolkit's check cannot see.
+    "oauth2_provider.W010",
+    # Native apps (the `labshare login` command among them) get their code on a loopback
+    # http:// callback (RFC 8252 §7.3), so "http" stays an allowed redirect scheme.
+    "oauth2_provider.W008",
+]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # django-redis keeps one client per process; Django's own backend builds one for every call.
@@ -123,6 +136,10 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes refuses a locked address or account before the password is even checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# Users' passwords with Django's default; client secrets with a keyed SHA-256 (oauth/client_secrets.py).
+PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, "labshare.oauth.client_secrets.ClientSecretHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -148,9 +165,15 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 X_FRAME_OPTIONS = "DENY"
+
+# Production behind a TLS-terminating proxy that sets X-Forwarded-Proto (README: Running in production).
+HTTPS = env_bool("LABSHARE_HTTPS") and not DEBUG
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = 365 * 86400 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS
 
 # django-oauth-toolkit: the lifetimes and rules REAL_CLIENTS.md lists.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth.Application"
@@ -168,13 +191,34 @@ OAUTH2_PROVIDER = {
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # RFC 9700: no implicit or password grant, no "plain" PKCE, no token in a query string
+    # (Labshare offers none of them), and `iss` in the authorization response (RFC 9207).
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "PKCE_REQUIRED": False,
+    "CLIENT_SECRET_HASHER": "labshare_hmac_sha256",
     "OAUTH2_VALIDATOR_CLASS": "labshare.oauth.validators.LabshareValidator",
 }
 
 # Fixed-window limits counted in the cache (shared by every process when REDIS_URL is set).
 LABSHARE_RATE_LIMIT = os.environ.get("LABSHARE_RATE_LIMIT", "60/minute")
-LABSHARE_SIGN_IN_RATE_LIMIT = os.environ.get("LABSHARE_SIGN_IN_RATE_LIMIT", "10/minute")
+# Peers whose X-Forwarded-For is believed (labshare.oauth.ratelimit.client_address).
+LABSHARE_TRUSTED_PROXIES = [
+    ipaddress.ip_network(proxy, strict=False) for proxy in env_list("LABSHARE_TRUSTED_PROXIES")
+]
+
+# django-axes: failed sign-ins on every path (/login, /admin/login/), counted in the database
+# per client address and per account; a lock lasts until no failure for the cool-off time.
+AXES_FAILURE_LIMIT = env_int("LABSHARE_SIGN_IN_FAILURES", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LABSHARE_SIGN_IN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_CLIENT_IP_CALLABLE = "labshare.oauth.ratelimit.client_address"
+AXES_USERNAME_CALLABLE = "labshare.oauth.views.signin.account_name"
+AXES_LOCKOUT_CALLABLE = "labshare.oauth.views.signin.locked_out"
+AXES_DISABLE_ACCESS_LOG = True
 
 CORS_URLS_REGEX = r"^/v1/.*$"
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")

@@ -23,6 +23,7 @@ from labshare.equipment.models import Category, Equipment
 from labshare.oauth.tokens import issue_tokens
 from labshare.projects.models import FunderType, FundingCode, Project
 from tests.api.samples import FORM_ANSWERS, FORM_FIELDS
+from tests.conftest import FAST_PASSWORD_HASHERS
 
 T0 = datetime(2022, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -101,7 +102,7 @@ def make_form(lab: Account, name: str) -> CustomForm:
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
     """The personas' passwords play no part here; PBKDF2 would dominate every test's set-up."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture

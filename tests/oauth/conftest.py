@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from labshare.oauth.models import Application
+from tests.conftest import FAST_PASSWORD_HASHERS
 
 SECRET = "s3cret-for-tests"
 RSPACE_REDIRECT = "https://rspace.example.test/apps/clustermarket/redirect_uri"
@@ -16,8 +17,7 @@ RSPACE_REDIRECT = "https://rspace.example.test/apps/clustermarket/redirect_uri"
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
-    # Client secrets and passwords hash with the first hasher; PBKDF2 would make each test slow.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""429 with Retry-After on the token endpoints and on sign-in; counted in the cache."""
+"""429 with Retry-After on the token endpoints, per client address; counted in the cache."""
+
+import ipaddress
 
 import pytest
 
@@ -26,27 +28,35 @@ def test_it_limits_the_token_endpoints_per_address(client, rspace_app, settings,
     assert other_address.status_code != 429
 
 
-def test_it_limits_sign_in_per_account(client, alice, settings):
-    settings.LABSHARE_SIGN_IN_RATE_LIMIT = "2/minute"
-    for address in ("10.0.0.1", "10.0.0.2"):
+def test_it_counts_the_client_behind_a_trusted_proxy(client, rspace_app, settings):
+    settings.LABSHARE_RATE_LIMIT = "2/minute"
+    settings.LABSHARE_TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/24")]
+    body = {"client_id": rspace_app.client_id, "client_secret": SECRET, "token": "x"}
+    through_proxy = {"REMOTE_ADDR": "10.0.0.5"}
+    for _ in range(2):
+        response = client.post("/oauth/revoke", body, HTTP_X_FORWARDED_FOR="203.0.113.7", **through_proxy)
+        assert response.status_code == 200
+    assert (
+        client.post("/oauth/revoke", body, HTTP_X_FORWARDED_FOR="203.0.113.7", **through_proxy).status_code
+        == 429
+    )
+    # Another client behind the same proxy has its own count.
+    assert (
+        client.post("/oauth/revoke", body, HTTP_X_FORWARDED_FOR="203.0.113.8", **through_proxy).status_code
+        == 200
+    )
+
+
+def test_it_ignores_x_forwarded_for_from_an_untrusted_peer(client, rspace_app, settings):
+    settings.LABSHARE_RATE_LIMIT = "2/minute"
+    settings.LABSHARE_TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/24")]
+    body = {"client_id": rspace_app.client_id, "client_secret": SECRET, "token": "x"}
+    for invented in ("203.0.113.1", "203.0.113.2"):
         response = client.post(
-            "/login", {"username": "alice@example.test", "password": "wrong"}, REMOTE_ADDR=address
+            "/oauth/revoke", body, HTTP_X_FORWARDED_FOR=invented, REMOTE_ADDR="198.51.100.9"
         )
         assert response.status_code == 200
-
     limited = client.post(
-        "/login",
-        {"username": "ALICE@example.test", "password": "correct horse battery staple"},
-        REMOTE_ADDR="10.0.0.3",
+        "/oauth/revoke", body, HTTP_X_FORWARDED_FOR="203.0.113.3", REMOTE_ADDR="198.51.100.9"
     )
     assert limited.status_code == 429
-    assert int(limited["Retry-After"]) >= 1
-    assert "Too many sign-in attempts" in limited.content.decode()
-    assert "_auth_user_id" not in client.session
-
-
-def test_it_limits_sign_in_per_address(client, alice, bob, settings):
-    settings.LABSHARE_RATE_LIMIT = "2/minute"
-    for email in ("alice@example.test", "bob@example.test"):
-        assert client.post("/login", {"username": email, "password": "wrong"}).status_code == 200
-    assert client.post("/login", {"username": "charlie@example.test", "password": "x"}).status_code == 429

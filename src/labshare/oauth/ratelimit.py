@@ -1,11 +1,12 @@
-"""Fixed-window request counters in the Django cache, so every process shares them under Redis.
+"""The client address every limit counts by, and fixed-window request counters in the Django cache.
 
-A limit reads "N/second", "N/minute" or "N/hour". Settings (from the environment):
-LABSHARE_RATE_LIMIT for the token, revoke and introspect endpoints and for sign-in per
-client address, LABSHARE_SIGN_IN_RATE_LIMIT for sign-in per account.
+A limit reads "N/second", "N/minute" or "N/hour"; LABSHARE_RATE_LIMIT is the one for the
+token, revoke and introspect endpoints. Sign-in failures are counted by django-axes
+(settings.AXES_*), with the same client address.
 """
 
 import hashlib
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600}
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True)
@@ -34,13 +36,44 @@ def token_endpoint_limit() -> Limit:
     return Limit.parse(settings.LABSHARE_RATE_LIMIT)
 
 
-def sign_in_limit() -> Limit:
-    return Limit.parse(settings.LABSHARE_SIGN_IN_RATE_LIMIT)
+def parse_address(text: str) -> IPAddress | None:
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def is_trusted_proxy(address: IPAddress) -> bool:
+    return any(address in network for network in settings.LABSHARE_TRUSTED_PROXIES)
 
 
 def client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a forwarded-for header is the client's to invent.
-    return request.META.get("REMOTE_ADDR", "")
+    """The address a request is counted under: the peer, or behind trusted proxies the client.
+
+    X-Forwarded-For is read only when the peer (REMOTE_ADDR) is a trusted proxy, and then
+    from the right: each trusted proxy appends the address it was connected from, so the
+    right-most hop that is not a trusted proxy is the client; anything left of it is the
+    client's to invent. An IPv6 client is counted by its /64, which one host usually holds.
+    """
+    peer = parse_address(request.META.get("REMOTE_ADDR", ""))
+    if peer is None:
+        return ""
+    client = peer
+    if is_trusted_proxy(peer):
+        hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        for hop in reversed(hops):
+            address = parse_address(hop)
+            if address is None:
+                break  # not written by a proxy: stop at the last hop a trusted proxy vouched for
+            client = address
+            if not is_trusted_proxy(address):
+                break
+    if isinstance(client, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((client, 64), strict=False).network_address)
+    return str(client)
 
 
 def hit(bucket: str, key: str, limit: Limit) -> int:

@@ -7,6 +7,7 @@
 - A refresh token dies REFRESH_TOKEN_EXPIRE_SECONDS after it was issued, and is refused
   (`invalid_grant`) once its user is inactive or no longer a member of any lab of the
   authorisation; otherwise the new tokens read the labs still held (api/auth.py).
+- Client secrets are checked against a keyed SHA-256, in constant time (`client_secrets`).
 """
 
 import hashlib
@@ -18,6 +19,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
+from labshare.oauth import client_secrets
 from labshare.oauth.models import Application, RedeemedCode, reads_any_lab
 
 
@@ -27,6 +29,9 @@ def code_checksum(code: str) -> str:
 
 
 class LabshareValidator(OAuth2Validator):
+    def _check_secret(self, provided_secret, stored_secret) -> bool:
+        return client_secrets.check_secret(provided_secret, stored_secret)
+
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs) -> bool:
         return set(scopes) <= set(client.scope_list)
 

@@ -1,32 +1,33 @@
-"""/login and /logout: Django's views, with sign-in attempts limited per address and per account."""
+"""/login and /logout: Django's views. django-axes counts failed sign-ins on every path (settings.AXES_*)."""
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-
-from labshare.oauth import ratelimit
 
 
 class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        username = request.POST.get("username", "").strip().lower()
-        retry_after = max(
-            ratelimit.hit(
-                "sign-in-address", ratelimit.client_address(request), ratelimit.token_endpoint_limit()
-            ),
-            ratelimit.hit("sign-in-account", username, ratelimit.sign_in_limit()) if username else 0,
-        )
-        if retry_after:
-            response = render(
-                request, "registration/too_many_attempts.html", {"retry_after": retry_after}, status=429
-            )
-            response["Retry-After"] = str(retry_after)
-            return response
-        return super().post(request, *args, **kwargs)
-
 
 class SignOutView(auth_views.LogoutView):
     pass
+
+
+def account_name(request: HttpRequest, credentials: dict | None) -> str:
+    """The account a sign-in attempt is counted under: e-mail addresses in any case are one account."""
+    username = (credentials or {}).get("username") or request.POST.get("username") or ""
+    return username.strip().lower()
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
+    """django-axes' answer while an address or an account is locked, whatever the password."""
+    retry_after = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    response = render(
+        request, "registration/too_many_attempts.html", {"retry_after": retry_after}, status=429
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
