@@ -175,6 +175,11 @@ OAUTH2_PROVIDER = {
 LABSHARE_RATE_LIMIT = os.environ.get("LABSHARE_RATE_LIMIT", "60/minute")
 LABSHARE_SIGN_IN_RATE_LIMIT = os.environ.get("LABSHARE_SIGN_IN_RATE_LIMIT", "10/minute")
 
+# The public URLs of the web app (the OAuth issuer) and of the API, for OAuth discovery and
+# `iss`; unset, the request's own origin (the API: the web URL and /v1).
+LABSHARE_WEB_URL = os.environ.get("LABSHARE_WEB_URL", "").rstrip("/")
+LABSHARE_API_URL = os.environ.get("LABSHARE_API_URL", "").rstrip("/")
+
 CORS_URLS_REGEX = r"^/v1/.*$"
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_METHODS = ("GET", "OPTIONS")
