@@ -1,10 +1,12 @@
 """/oauth/authorize: the consent page and the labs it grants."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.test import Client
 
 from labshare.accounts.models import Membership
-from labshare.oauth.models import Authorisation
+from labshare.oauth.models import Application, Authorisation
 from tests.oauth.conftest import RSPACE_REDIRECT, authorize_query, consent, query_of
 
 
@@ -174,3 +176,18 @@ def test_it_names_a_missing_parameter_in_an_error_redirect(client, alice, rspace
     params = query_of(client.get(f"/oauth/authorize?{query}"))
     assert params["error"] == "invalid_request"
     assert params["error_description"] == "Missing required parameter: response_type."
+
+
+def test_it_keeps_the_callbacks_own_query(client, alice, graphene_lab):
+    application = Application.objects.create(
+        name="Tenant app",
+        user=alice,
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="https://t.example.test/cb?tenant=4&tenant=5",
+        scopes="read_bookings",
+    )
+    client.force_login(alice)
+    location = consent(client, application, [graphene_lab])["Location"]
+    query = parse_qs(urlsplit(location).query)
+    assert query["tenant"] == ["4", "5"] and query["code"] and query["iss"] == ["http://testserver"]

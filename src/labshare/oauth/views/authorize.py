@@ -20,12 +20,16 @@ from labshare.oauth.views.token import LabshareCore
 
 
 def authorisation_response(redirect_to: str, issuer: str) -> str:
-    """The client's redirect URI with `iss` added, and an error described as Doorkeeper does."""
+    """The client's redirect URI with `iss` added, and an error described as Doorkeeper does.
+    The registered URI's own query parameters, repeated ones included, stay as they are."""
     parts = urlsplit(redirect_to)
-    params = dict(parse_qsl(parts.query, keep_blank_values=True))
-    if "error" in params:
-        params["error_description"] = describe(params["error"], params.get("error_description", ""))
-    params["iss"] = issuer
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    answer = dict(params)
+    if "error" in answer:
+        description = describe(answer["error"], answer.get("error_description", ""))
+        params = [(key, value) for key, value in params if key != "error_description"]
+        params.insert([key for key, _ in params].index("error") + 1, ("error_description", description))
+    params.append(("iss", issuer))
     return urlunsplit(parts._replace(query=urlencode(params)))
 
 
