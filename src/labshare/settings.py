@@ -220,6 +220,11 @@ AXES_USERNAME_CALLABLE = "labshare.oauth.views.signin.account_name"
 AXES_LOCKOUT_CALLABLE = "labshare.oauth.views.signin.locked_out"
 AXES_DISABLE_ACCESS_LOG = True
 
+# The public URLs of the web app (the OAuth issuer) and of the API, for OAuth discovery and
+# `iss`; unset, the request's own origin (the API: the web URL and /v1).
+LABSHARE_WEB_URL = os.environ.get("LABSHARE_WEB_URL", "").rstrip("/")
+LABSHARE_API_URL = os.environ.get("LABSHARE_API_URL", "").rstrip("/")
+
 CORS_URLS_REGEX = r"^/v1/.*$"
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_METHODS = ("GET", "OPTIONS")

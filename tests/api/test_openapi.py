@@ -4,10 +4,11 @@ import re
 
 import yaml
 from django.urls import get_resolver
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
 from labshare.api import urls
-from tests.api.contract import OPENAPI_PATH, openapi
+from tests.api.contract import DOCUMENT_URI, OPENAPI_PATH, assert_matches_contract, openapi, registry
 
 
 def test_it_is_a_valid_openapi_document():
@@ -80,3 +81,27 @@ def test_it_renders_the_docs_with_a_packaged_viewer(client):
 
 def test_it_has_every_route_resolved_from_the_project():
     assert get_resolver().resolve("/v1/bookings").func.__name__ == "bookings"
+
+
+def schema_validator(pointer: str) -> Draft202012Validator:
+    return Draft202012Validator({"$ref": f"{DOCUMENT_URI}#{pointer}"}, registry=registry())
+
+
+def test_it_accepts_the_statuses_the_real_service_sends():
+    # A client generated from a closed enum would raise on the reference's own samples.
+    validator = schema_validator("/components/schemas/BookingStatus")
+    for status in ("Booked", "Completed", "Confirmed", "Pending", "Something new"):
+        assert validator.is_valid(status), status
+
+
+def test_it_lets_a_client_ask_for_more_than_100_per_page(alice_token, api, graphene_lab):
+    # The server serves 100 and says so in X-Per-Page; the contract must not call 250 wrong.
+    assert schema_validator("/components/parameters/per_page/schema").is_valid(250)
+    response = api("/v1/groups", alice_token, per_page=250)
+    assert response.status_code == 200 and response["X-Per-Page"] == "100"
+    assert_matches_contract(response, "/groups")
+
+
+def test_it_describes_the_protected_resource_metadata(client, db):
+    response = client.get("/v1/.well-known/oauth-protected-resource")
+    assert_matches_contract(response, "/.well-known/oauth-protected-resource")

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
@@ -17,8 +18,10 @@ all_endpoints = pytest.mark.parametrize("endpoint", ENDPOINTS, ids=ids(ENDPOINTS
 
 def assert_invalid_token(response, description: str) -> None:
     assert response.status_code == 401
+    # Doorkeeper's challenge as it is, then where to learn how to get a token (RFC 9728 §5.1).
     assert response["WWW-Authenticate"] == (
-        f'Bearer realm="Doorkeeper", error="invalid_token", error_description="{description}"'
+        f'Bearer realm="Doorkeeper", error="invalid_token", error_description="{description}", '
+        'resource_metadata="http://testserver/.well-known/oauth-protected-resource/v1"'
     )
     assert response.json() == {"error": "invalid_token", "error_description": description}
 
@@ -146,11 +149,42 @@ def test_it_ignores_unknown_parameters(endpoint, world, alice_token, api):
 
 @all_endpoints
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_it_allows_only_reads(endpoint, method, world, alice_token, client):
-    response = getattr(client, method)(endpoint.path(world), HTTP_AUTHORIZATION=f"Bearer {alice_token}")
+@pytest.mark.parametrize("with_token", [True, False])
+def test_it_allows_only_reads(endpoint, method, with_token, world, alice_token):
+    # As real clients meet it: the cookie CSRF check applies, and a bearer-only API is exempt.
+    client = Client(enforce_csrf_checks=True)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {alice_token}"} if with_token else {}
+    response = getattr(client, method)(endpoint.path(world), b"{}", "application/json", **headers)
     assert response.status_code == 405
+    assert response.json() == {
+        "error": "method_not_allowed",
+        "error_description": f"{method.upper()} is not allowed here; use GET.",
+    }
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
+@all_endpoints
+def test_it_answers_options_with_the_allowed_methods(endpoint, world):
+    response = Client(enforce_csrf_checks=True).options(endpoint.path(world))
+    assert response.status_code == 204
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+    assert response.content == b""
+
+
+@pytest.mark.parametrize("path", ["/v1/openapi.yaml", "/v1/.well-known/oauth-protected-resource"])
+def test_the_public_paths_allow_only_reads_too(path, db):
+    client = Client(enforce_csrf_checks=True)
+    assert client.get(path).status_code == 200
+    response = client.post(path)
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD, OPTIONS"
     assert response.json()["error"] == "method_not_allowed"
-    assert "GET" in response["Allow"]
+    assert client.options(path).status_code == 204
+
+
+def test_an_unknown_path_answers_json_to_any_method(db):
+    response = Client(enforce_csrf_checks=True).post("/v1/nothing/here")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
 
 
 @all_endpoints

@@ -1,10 +1,12 @@
 """/oauth/authorize: the consent page and the labs it grants."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.test import Client
 
 from labshare.accounts.models import Membership
-from labshare.oauth.models import Authorisation
+from labshare.oauth.models import Application, Authorisation
 from tests.oauth.conftest import RSPACE_REDIRECT, authorize_query, consent, query_of
 
 
@@ -131,3 +133,61 @@ def test_it_offers_nothing_to_a_user_without_labs(client, charlie, rspace_app):
     page = client.get(f"/oauth/authorize?{authorize_query(rspace_app)}")
     assert "You belong to no lab" in page.content.decode()
     assert Membership.objects.filter(user=charlie).count() == 0
+
+
+def test_it_names_the_issuer_in_the_code_response(client, alice, rspace_app, graphene_lab):
+    client.force_login(alice)
+    params = query_of(consent(client, rspace_app, [graphene_lab]))
+    assert params["code"] and params["iss"] == "http://testserver"  # RFC 9207
+
+
+def test_it_takes_the_issuer_from_the_web_url_setting(client, alice, rspace_app, graphene_lab, settings):
+    settings.LABSHARE_WEB_URL = "https://app.example.test"
+    client.force_login(alice)
+    assert query_of(consent(client, rspace_app, [graphene_lab]))["iss"] == "https://app.example.test"
+
+
+def test_it_describes_a_denial_and_names_the_issuer(client, alice, rspace_app, graphene_lab):
+    client.force_login(alice)
+    params = query_of(consent(client, rspace_app, [], allow=False))
+    assert params == {
+        "error": "access_denied",
+        "error_description": "The resource owner or authorization server denied the request.",
+        "state": "abcdefghij",
+        "iss": "http://testserver",
+    }
+
+
+@pytest.mark.parametrize("response_type", ["token", "id_token", "code token", "nonsense"])
+def test_it_supports_only_the_code_response_type(client, alice, rspace_app, response_type):
+    client.force_login(alice)
+    response = client.get(f"/oauth/authorize?{authorize_query(rspace_app, response_type=response_type)}")
+    assert response.status_code == 302
+    assert response["Location"].startswith(RSPACE_REDIRECT + "?")
+    params = query_of(response)
+    assert params["error"] == "unsupported_response_type"
+    assert params["error_description"] == "The authorization server does not support this response type."
+    assert params["state"] == "abcdefghij" and params["iss"] == "http://testserver"
+
+
+def test_it_names_a_missing_parameter_in_an_error_redirect(client, alice, rspace_app):
+    client.force_login(alice)
+    query = authorize_query(rspace_app).replace("response_type=code&", "")
+    params = query_of(client.get(f"/oauth/authorize?{query}"))
+    assert params["error"] == "invalid_request"
+    assert params["error_description"] == "Missing required parameter: response_type."
+
+
+def test_it_keeps_the_callbacks_own_query(client, alice, graphene_lab):
+    application = Application.objects.create(
+        name="Tenant app",
+        user=alice,
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="https://t.example.test/cb?tenant=4&tenant=5",
+        scopes="read_bookings",
+    )
+    client.force_login(alice)
+    location = consent(client, application, [graphene_lab])["Location"]
+    query = parse_qs(urlsplit(location).query)
+    assert query["tenant"] == ["4", "5"] and query["code"] and query["iss"] == ["http://testserver"]

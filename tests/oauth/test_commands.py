@@ -91,3 +91,28 @@ def test_it_explains_bad_token_arguments(alice, charlie, chemistry_lab, user, la
     with pytest.raises(CommandError, match=message):
         call_command("token", "--user", user, "--labs", labs)
     assert not Authorisation.objects.exists()
+
+
+def test_it_issues_tokens_from_an_application_the_user_owns(client, alice, graphene_lab, rspace_app):
+    tokens = run(
+        "token", "--user", alice.email, "--labs", str(graphene_lab.pk), "--client-id", rspace_app.client_id
+    )
+    assert tokens["scope"] == rspace_app.scopes  # all the application's scopes by default
+    info = client.get("/oauth/token/info", HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}").json()
+    assert info["application"] == {"uid": rspace_app.client_id}
+    assert list(Authorisation.objects.get(user=alice, application=rspace_app).labs.all()) == [graphene_lab]
+
+
+@pytest.mark.parametrize(
+    ("who", "extra", "message"),
+    [
+        ("bob@example.test", [], "bob@example.test does not own the application RSpace"),
+        ("alice@example.test", ["--scopes", "read_user"], "RSpace may not ask for read_user"),
+        ("alice@example.test", ["--client-id", "nope"], "No application has the client id nope"),
+    ],
+)
+def test_it_explains_a_client_id_it_cannot_use(alice, bob, rspace_app, who, extra, message):
+    options = ["--client-id", rspace_app.client_id, *extra]
+    with pytest.raises(CommandError, match=message):
+        call_command("token", "--user", who, *options)
+    assert not Authorisation.objects.exists()

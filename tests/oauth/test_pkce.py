@@ -86,3 +86,23 @@ def test_it_lets_a_confidential_client_use_pkce(client, alice, rspace_app, graph
         client, alice, rspace_app, [graphene_lab], code_challenge=challenge, code_challenge_method="S256"
     )
     assert client.post("/oauth/token", {**body, "code": code, "code_verifier": verifier}).status_code == 200
+
+
+def test_it_refuses_a_verifier_for_a_code_issued_without_a_challenge(client, alice, rspace_app, graphene_lab):
+    # RFC 9700 §4.8.2: otherwise an attacker holding a stolen code could pass it off as PKCE-bound.
+    code = code_for(client, alice, rspace_app, [graphene_lab])
+    body = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": RSPACE_REDIRECT,
+        "client_id": rspace_app.client_id,
+        "client_secret": SECRET,
+    }
+    verifier, _ = pkce_pair()
+
+    response = client.post("/oauth/token", {**body, "code_verifier": verifier})
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert not AccessToken.objects.exists()
+    assert client.post("/oauth/token", body).status_code == 200  # the code itself is still good

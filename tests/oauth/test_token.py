@@ -241,3 +241,20 @@ def test_it_refuses_a_wider_scope_on_refresh(client, alice, rspace_app, graphene
     }
     assert_error(post_token(client, refresh, "form"), 400, "invalid_scope")
     assert RefreshToken.objects.filter(revoked__isnull=True).count() == 1
+
+
+def test_it_refuses_an_exchange_without_the_redirect_uri(client, alice, rspace_app, graphene_lab):
+    # RFC 6749 §4.1.3: the authorisation request had one, so the exchange must repeat it.
+    code = code_for(client, alice, rspace_app, [graphene_lab])
+    client.logout()
+    body, authorization = exchange_body(rspace_app, code, "basic")
+    del body["redirect_uri"]
+
+    response = post_token(client, body, "form", authorization)
+
+    assert_error(response, 400, "invalid_request", "Missing required parameter: redirect_uri.")
+    assert not AccessToken.objects.exists()
+    assert (
+        post_token(client, {**body, "redirect_uri": RSPACE_REDIRECT}, "form", authorization).status_code
+        == 200
+    )

@@ -20,7 +20,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from labshare.api.errors import ApiError, InsufficientScope, InvalidToken, MethodNotAllowed
+from labshare.api.errors import ALLOWED_METHODS, ApiError, InsufficientScope, InvalidToken, MethodNotAllowed
 from labshare.api.timestamps import as_utc
 
 TOKEN_CACHE_SECONDS = 5
@@ -136,24 +136,29 @@ def authenticate(request: HttpRequest) -> Token:
     )
 
 
-def api_view(scopes: tuple[str, ...]) -> Callable:
-    """Check the method, the token and its scopes (any one of `scopes` will do), then run the
-    view; an ApiError raised anywhere below becomes its JSON answer."""
+def api_view(scopes: tuple[str, ...] | None) -> Callable:
+    """Check the method, the token and its scopes (any one of `scopes` will do; None for a public
+    endpoint), then run the view; an ApiError raised anywhere below becomes its JSON answer."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
+                if request.method == "OPTIONS":
+                    return HttpResponse(status=204, headers={"Allow": ALLOWED_METHODS})
                 if request.method not in ("GET", "HEAD"):
                     raise MethodNotAllowed(f"{request.method} is not allowed here; use GET.")
-                token = authenticate(request)
-                if not token.scopes.intersection(scopes):
-                    raise InsufficientScope(scopes)
-                request.token = token
+                if scopes is not None:
+                    token = authenticate(request)
+                    if not token.scopes.intersection(scopes):
+                        raise InsufficientScope(scopes)
+                    request.token = token
                 return view(request, *args, **kwargs)
             except ApiError as error:
-                return error.response()
+                return error.response(request)
 
+        # Bearer tokens only: no cookie, so nothing for a cross-site request to ride on.
+        checked.csrf_exempt = True
         return checked
 
     return decorator

@@ -2,8 +2,10 @@
 
 import orjson
 from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 
-DOORKEEPER_REALM = 'Bearer realm="Doorkeeper"'
+from labshare.oauth.discovery import resource_metadata_url
+from labshare.oauth.errors import bearer_challenge
 
 
 class ApiError(Exception):
@@ -23,12 +25,12 @@ class ApiError(Exception):
             body["parameter"] = self.parameter
         return body
 
-    def headers(self) -> dict[str, str]:
+    def headers(self, request: HttpRequest) -> dict[str, str]:
         return {}
 
-    def response(self) -> HttpResponse:
+    def response(self, request: HttpRequest) -> HttpResponse:
         response = json_response(self.body(), status=self.status)
-        for name, value in self.headers().items():
+        for name, value in self.headers(request).items():
             response[name] = value
         return response
 
@@ -49,16 +51,17 @@ class NotFound(ApiError):
 
 
 class InvalidToken(ApiError):
-    """RFC 6750 §3.1, worded as Doorkeeper words it."""
+    """RFC 6750 §3.1, worded as Doorkeeper words it, with where to learn how to get a token
+    (RFC 9728 §5.1)."""
 
     status = 401
     error = "invalid_token"
 
-    def headers(self) -> dict[str, str]:
-        return {
-            "WWW-Authenticate": f'{DOORKEEPER_REALM}, error="invalid_token", '
-            f'error_description="{self.description}"'
-        }
+    def headers(self, request: HttpRequest) -> dict[str, str]:
+        challenge = bearer_challenge(
+            self.error, self.description, resource_metadata=resource_metadata_url(request)
+        )
+        return {"WWW-Authenticate": challenge}
 
 
 class InsufficientScope(ApiError):
@@ -72,25 +75,27 @@ class InsufficientScope(ApiError):
     def body(self) -> dict:
         return {**super().body(), "scope": " ".join(self.scopes)}
 
-    def headers(self) -> dict[str, str]:
-        return {
-            "WWW-Authenticate": f'{DOORKEEPER_REALM}, error="insufficient_scope", '
-            f'error_description="{self.description}", scope="{" ".join(self.scopes)}"'
-        }
+    def headers(self, request: HttpRequest) -> dict[str, str]:
+        challenge = bearer_challenge(self.error, self.description, scope=" ".join(self.scopes))
+        return {"WWW-Authenticate": challenge}
+
+
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 
 
 class MethodNotAllowed(ApiError):
     status = 405
     error = "method_not_allowed"
 
-    def headers(self) -> dict[str, str]:
-        return {"Allow": "GET, HEAD, OPTIONS"}
+    def headers(self, request: HttpRequest) -> dict[str, str]:
+        return {"Allow": ALLOWED_METHODS}
 
 
 def json_response(body: object, status: int = 200) -> HttpResponse:
     return HttpResponse(orjson.dumps(body), status=status, content_type="application/json")
 
 
+@csrf_exempt  # bearer tokens only: there is no cookie to forge a request with
 def unknown_route(request: HttpRequest, path: str = "") -> HttpResponse:
     """Every path under /v1 that names no endpoint."""
     return json_response(

@@ -6,7 +6,9 @@ Ids are matched as any path segment so that a non-integer id gets a JSON 400, no
 from django.urls import path, re_path
 
 from labshare.api import views
+from labshare.api.auth import api_view
 from labshare.api.errors import unknown_route
+from labshare.oauth.discovery import protected_resource_metadata
 
 urlpatterns = [
     path("accounts", views.accounts, name="api-accounts"),
@@ -27,5 +29,11 @@ urlpatterns = [
     path("groups/<str:group_id>", views.group, name="api-group"),
     path("user", views.user, name="api-user"),
     path("openapi.yaml", views.openapi_yaml, name="api-openapi"),
+    # For a proxy that passes only the API's base to Labshare (RFC 9728 metadata, as at the root).
+    path(
+        ".well-known/oauth-protected-resource",
+        api_view(scopes=None)(protected_resource_metadata),
+        name="api-protected-resource-metadata",
+    ),
     re_path(r"^(?P<path>.*)$", unknown_route),
 ]

@@ -291,7 +291,7 @@ def openapi_document() -> bytes:
     return OPENAPI_PATH.read_bytes()
 
 
-@require_GET
+@api_view(scopes=None)
 def openapi_yaml(request: HttpRequest) -> HttpResponse:
     return HttpResponse(openapi_document(), content_type="application/yaml; charset=utf-8")
 

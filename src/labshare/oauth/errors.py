@@ -37,11 +37,6 @@ DESCRIPTIONS = {
         "The authorization server does not support the revocation of the presented token type."
     ),
 }
-TOKEN_DESCRIPTIONS = {
-    "revoked": "The access token was revoked",
-    "expired": "The access token expired",
-    "unknown": "The access token is invalid",
-}
 UNAUTHORISED = {"invalid_client", "unauthorized_client"}
 MISSING_PARAMETER = re.compile(r"Missing (\w+) parameter")
 
@@ -54,8 +49,11 @@ def describe(error: str, detail: str = "") -> str:
     return DESCRIPTIONS.get(error, detail or DESCRIPTIONS["invalid_request"])
 
 
-def bearer_challenge(error: str, description: str) -> str:
-    return f'Bearer realm="Doorkeeper", error="{error}", error_description="{description}"'
+def bearer_challenge(error: str, description: str, **params: str) -> str:
+    """`WWW-Authenticate` as Doorkeeper writes it, then any further parameters (RFC 6750 §3):
+    every error answer of the API and of the OAuth endpoints is challenged here."""
+    extra = "".join(f', {name}="{value}"' for name, value in params.items())
+    return f'Bearer realm="Doorkeeper", error="{error}", error_description="{description}"{extra}'
 
 
 def oauth_error(
@@ -78,8 +76,3 @@ def oauth_error(
     response["Pragma"] = "no-cache"
     response["WWW-Authenticate"] = bearer_challenge(error, description)
     return response
-
-
-def invalid_token(reason: str) -> HttpResponse:
-    """401 for a missing, unknown, expired or revoked bearer token (reason: a TOKEN_DESCRIPTIONS key)."""
-    return oauth_error("invalid_token", TOKEN_DESCRIPTIONS[reason], status=401)

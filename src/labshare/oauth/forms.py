@@ -1,13 +1,12 @@
 """The registration form, the consent form and the lab choice of an authorisation."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from oauth2_provider.forms import AllowForm
-from oauth2_provider.validators import AllowedURIValidator
 
 from labshare.accounts.models import Account, AccountType, User
 from labshare.oauth.models import SCOPES, Application
+from labshare.oauth.redirect_uris import validate_redirect_uris
 
 SCOPE_LABELS = {
     "read_user": "Read user details",
@@ -50,7 +49,12 @@ class ApplicationForm(forms.ModelForm):
         fields = ["name", "company_name", "website_url", "redirect_uris"]
         labels = {"website_url": "Website URL", "redirect_uris": "Callback URL(s)"}
         widgets = {"redirect_uris": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"redirect_uris": "One URL per line. Any valid URL works if you only read data."}
+        help_texts = {
+            "redirect_uris": (
+                "One URL per line: https://, http:// only for a loopback address (127.0.0.1, [::1], "
+                "localhost), or a native app's own scheme (org.example.app:/callback)."
+            )
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -64,17 +68,7 @@ class ApplicationForm(forms.ModelForm):
 
     def clean_redirect_uris(self) -> str:
         uris = self.cleaned_data["redirect_uris"].split()
-        validator = AllowedURIValidator(
-            self.instance.get_allowed_schemes(), name="callback URL", allow_path=True, allow_query=True
-        )
-        for uri in uris:
-            try:
-                validator(uri)
-            except ValidationError:
-                raise ValidationError(
-                    f"“{uri}” is not a valid callback URL: use an absolute URL such as "
-                    "https://example.org/callback, without a fragment."
-                ) from None
+        validate_redirect_uris(uris)
         return " ".join(uris)
 
     def _post_clean(self) -> None:

@@ -1,11 +1,13 @@
 """OAuth applications (django-oauth-toolkit's model, swapped in) and lab authorisations."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from oauth2_provider.models import AbstractApplication
 
 from labshare.accounts.models import Account, AccountType
+from labshare.oauth.redirect_uris import schemes_of, validate_redirect_uris
 
 SCOPES = ("read_user", "read_accounts", "read_equipment", "read_projects", "read_bookings")
 
@@ -27,6 +29,17 @@ class Application(AbstractApplication):
     @property
     def scope_list(self) -> list[str]:
         return self.scopes.split()
+
+    def get_allowed_schemes(self) -> list[str]:
+        return schemes_of(self.redirect_uris.split())
+
+    def clean(self) -> None:
+        # Ours first: its messages say what to do (DOT's only names the URI).
+        try:
+            validate_redirect_uris(self.redirect_uris.split())
+        except ValidationError as error:
+            raise ValidationError({"redirect_uris": error.messages}) from None
+        super().clean()
 
 
 class Authorisation(models.Model):

@@ -1,13 +1,25 @@
 """The web-app root: sign-in, and the OAuth pages and endpoints at Doorkeeper's paths (no slashes)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
+from labshare.oauth import discovery
 from labshare.oauth.views import applications, authorized, signin, token
 from labshare.oauth.views.authorize import AuthorizeView
 
 app_name = "oauth"
 
 urlpatterns = [
+    path(
+        ".well-known/oauth-authorization-server",
+        discovery.authorization_server_metadata,
+        name="authorization-server-metadata",
+    ),
+    # RFC 9728 §3.1: for the resource <origin>/v1 the metadata is at .../oauth-protected-resource/v1.
+    re_path(
+        r"^\.well-known/oauth-protected-resource(?:/v1)?$",
+        discovery.protected_resource_metadata,
+        name="protected-resource-metadata",
+    ),
     path("login", signin.SignInView.as_view(), name="login"),
     path("logout", signin.SignOutView.as_view(), name="logout"),
     path("oauth/authorize", AuthorizeView.as_view(), name="authorize"),

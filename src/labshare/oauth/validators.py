@@ -1,7 +1,10 @@
 """django-oauth-toolkit's request validator, with Labshare's rules.
 
 - An application may ask only for the scopes it registered (`Application.scopes`).
-- PKCE is required of public clients and optional for confidential ones; S256 only.
+- PKCE is required of public clients and optional for confidential ones; S256 only. A
+  `code_verifier` for a code issued without a challenge is refused (RFC 9700 §4.8.2).
+- `response_type=code` only: anything else is `unsupported_response_type`.
+- The code exchange must repeat the `redirect_uri` (RFC 6749 §4.1.3), as Doorkeeper requires.
 - Authorization codes are stored as their SHA-256, like the tokens; an exchanged code is
   remembered until it would have expired, so that a replay revokes what it issued.
 - A refresh token dies REFRESH_TOKEN_EXPIRE_SECONDS after it was issued, and is refused
@@ -38,6 +41,12 @@ class LabshareValidator(OAuth2Validator):
     def get_default_scopes(self, client_id, request, *args, **kwargs) -> list[str]:
         return request.client.scope_list
 
+    def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs) -> bool:
+        # Reached after the redirect URI was checked, so the error goes back to the client.
+        if response_type != "code":
+            raise errors.UnsupportedResponseTypeError(request=request)
+        return super().validate_response_type(client_id, response_type, client, request, *args, **kwargs)
+
     def is_pkce_required(self, client_id, request) -> bool:
         # oauthlib asks this just before it reads the challenge: the one place to refuse
         # "plain" (and a challenge without a method, which oauthlib would take as plain).
@@ -55,9 +64,13 @@ class LabshareValidator(OAuth2Validator):
     def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
         return super().validate_code(client_id, code_checksum(code), client, request, *args, **kwargs)
 
-    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs) -> bool:
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs) -> bool:
+        # oauthlib fills in the registered URI when the exchange has none; every
+        # authorisation request here has one (DOT fills it in there too), so it is missing.
+        if getattr(request, "using_default_redirect_uri", False):
+            raise errors.InvalidRequestError(request=request, description="Missing redirect_uri parameter.")
         return super().confirm_redirect_uri(
-            client_id, code_checksum(code), redirect_uri, client, *args, **kwargs
+            client_id, code_checksum(code), redirect_uri, client, request, *args, **kwargs
         )
 
     def save_bearer_token(self, token, request, *args, **kwargs) -> None:
@@ -84,7 +97,12 @@ class LabshareValidator(OAuth2Validator):
         )
 
     def get_code_challenge(self, code, request):
-        return super().get_code_challenge(code_checksum(code), request)
+        challenge = super().get_code_challenge(code_checksum(code), request)
+        if challenge is None and request.code_verifier is not None:
+            raise errors.InvalidGrantError(
+                request=request, description="A code_verifier was sent for a code issued without PKCE."
+            )
+        return challenge
 
     def get_code_challenge_method(self, code, request):
         return super().get_code_challenge_method(code_checksum(code), request)

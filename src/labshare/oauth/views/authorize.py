@@ -1,14 +1,36 @@
-"""/oauth/authorize: the consent page, where the user picks the labs the application may read."""
+"""/oauth/authorize: the consent page, where the user picks the labs the application may read.
+
+Every redirect back to the client carries `iss` (RFC 9207); an error's also Doorkeeper's
+`error_description`.
+"""
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.http import HttpResponse
 from oauth2_provider import views as dot_views
 from oauth2_provider.scopes import get_scopes_backend
 
 from labshare.accounts.models import Account
+from labshare.oauth.discovery import web_url
+from labshare.oauth.errors import describe
 from labshare.oauth.forms import ConsentForm
 from labshare.oauth.models import Application
 from labshare.oauth.tokens import authorise
 from labshare.oauth.views.token import LabshareCore
+
+
+def authorisation_response(redirect_to: str, issuer: str) -> str:
+    """The client's redirect URI with `iss` added, and an error described as Doorkeeper does.
+    The registered URI's own query parameters, repeated ones included, stay as they are."""
+    parts = urlsplit(redirect_to)
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    answer = dict(params)
+    if "error" in answer:
+        description = describe(answer["error"], answer.get("error_description", ""))
+        params = [(key, value) for key, value in params if key != "error_description"]
+        params.insert([key for key, _ in params].index("error") + 1, ("error_description", description))
+    params.append(("iss", issuer))
+    return urlunsplit(parts._replace(query=urlencode(params)))
 
 
 class AuthorizeView(LabshareCore, dot_views.AuthorizationView):
@@ -46,6 +68,9 @@ class AuthorizeView(LabshareCore, dot_views.AuthorizationView):
             scopes_descriptions=[all_scopes[scope] for scope in scopes],
         )
         return self.render_to_response(context, status=400)
+
+    def redirect(self, redirect_to: str, application: Application | None) -> HttpResponse:
+        return super().redirect(authorisation_response(redirect_to, web_url(self.request)), application)
 
     def create_authorization_response(self, request, scopes, credentials, allow):
         answer = super().create_authorization_response(request, scopes, credentials, allow)

@@ -20,9 +20,11 @@ from oauth2_provider.models import AccessToken, RefreshToken
 from oauthlib.common import Request as OauthlibRequest
 from oauthlib.common import urlencode
 
+from labshare.api.auth import authenticate, bearer_token, checksum
+from labshare.api.errors import ApiError, InvalidToken
 from labshare.input_check import first_unusable, named
 from labshare.oauth import ratelimit
-from labshare.oauth.errors import invalid_token, oauth_error
+from labshare.oauth.errors import oauth_error
 from labshare.oauth.models import Application
 from labshare.oauth.revocation import revoke_replayed_code
 from labshare.oauth.validators import LabshareValidator
@@ -225,23 +227,24 @@ def introspection(client: Application, token: str, hint: str | None) -> dict:
 
 @require_GET
 def token_info(request: HttpRequest) -> HttpResponse:
-    """Doorkeeper's GET /oauth/token/info, for the bearer token in the Authorization header."""
-    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return invalid_token("unknown")
-    checksum = hashlib.sha256(token.strip().encode()).hexdigest()
-    access_token = AccessToken.objects.select_related("application").filter(token_checksum=checksum).first()
-    if access_token is None:
-        return invalid_token("unknown")
-    if access_token.is_expired():
-        return invalid_token("expired")
-    remaining = round((access_token.expires - timezone.now()).total_seconds())
+    """Doorkeeper's GET /oauth/token/info: the API's bearer check, and its error answers."""
+    try:
+        token = authenticate(request)
+    except ApiError as error:
+        return error.response(request)
+    client_id, scope, created = (
+        AccessToken.objects.filter(token_checksum=checksum(bearer_token(request)))
+        .values_list("application__client_id", "scope", "created")
+        .first()
+    ) or (None, None, None)
+    if created is None:  # deleted since the bearer check cached it
+        return InvalidToken("The access token was revoked").response(request)
     return JsonResponse(
         {
-            "resource_owner_id": access_token.user_id,
-            "scope": access_token.scope.split(),
-            "expires_in": remaining,
-            "application": {"uid": access_token.application.client_id if access_token.application else None},
-            "created_at": int(access_token.created.timestamp()),
+            "resource_owner_id": token.user_id,
+            "scope": scope.split(),
+            "expires_in": round(token.expires - timezone.now().timestamp()),
+            "application": {"uid": client_id},
+            "created_at": int(created.timestamp()),
         }
     )
