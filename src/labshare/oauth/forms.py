@@ -8,6 +8,7 @@ from oauth2_provider.validators import AllowedURIValidator
 
 from labshare.accounts.models import Account, AccountType, User
 from labshare.oauth.models import SCOPES, Application
+from labshare.oauth.service_access import labs_administered_by
 
 SCOPE_LABELS = {
     "read_user": "Read user details",
@@ -116,3 +117,17 @@ class AuthorisedLabsForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["labs"].queryset = labs_of(user)
+
+
+class ServiceLabsForm(forms.Form):
+    """The labs a service application reads with its own credentials: labs its owner administers."""
+
+    labs = LabChoiceField(
+        queryset=Account.objects.none(),
+        label="Labs",
+        error_messages={"required": "Choose at least one lab you administer, or stop service access."},
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["labs"].queryset = labs_administered_by(user)

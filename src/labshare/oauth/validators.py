@@ -23,6 +23,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
 from labshare.oauth.models import Application, RedeemedCode
+from labshare.oauth.service_access import may_use_client_credentials
 
 
 def code_checksum(code: str) -> str:
@@ -71,7 +72,19 @@ class LabshareValidator(OAuth2Validator):
             client_id, code_checksum(code), redirect_uri, client, *args, **kwargs
         )
 
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs) -> bool:
+        if grant_type == "client_credentials":
+            return may_use_client_credentials(client)
+        return super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
+
     def _save_bearer_token(self, token, request, *args, **kwargs) -> None:
+        if request.grant_type == "client_credentials":
+            # A service application's token stands for its owner (DOT would leave the user
+            # empty): the bearer check then reads the labs of the owner's service binding.
+            self._check_and_set_request_resource(request)
+            request.user = request.client.user
+            self._create_access_token(self._expires(token), request, token)
+            return None
         previous = getattr(request, "refresh_token_instance", None)
         if request.grant_type != "refresh_token" or previous is None or previous.revoked is None:
             return super()._save_bearer_token(token, request, *args, **kwargs)
