@@ -190,6 +190,9 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("LABSHARE_REFRESH_TOKEN_DAYS", 30) * 86400,
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # A refresh token just rotated still answers, with a fresh pair of its family, for this
+    # long: a retry after a lost answer, or several clients refreshing at once (oauth/validators.py).
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": env_int("LABSHARE_REFRESH_REUSE_SECONDS", 60),
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     # RFC 9700: no implicit or password grant, no "plain" PKCE, no token in a query string
     # (Labshare offers none of them), and `iss` in the authorization response (RFC 9207).

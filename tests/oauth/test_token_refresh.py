@@ -64,15 +64,67 @@ def test_it_rotates_the_refresh_token(client, rspace_app, tokens, encoding, cred
     assert AccessToken.objects.count() == 1  # the old access token is gone
 
 
-def test_it_revokes_the_family_when_a_used_refresh_token_comes_back(client, rspace_app, tokens):
+REUSE_SECONDS = 60  # LABSHARE_REFRESH_REUSE_SECONDS's default
+
+
+def bearer(access_token: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {access_token}"}
+
+
+def test_it_answers_a_retry_after_a_lost_answer_with_a_fresh_pair(
+    client, rspace_app, tokens, graphene_lab, bio_lab
+):
+    lost = refresh(client, rspace_app, tokens["refresh_token"]).json()
+    with time_machine.travel(timezone.now() + timedelta(seconds=REUSE_SECONDS - 5)):
+        retried = refresh(client, rspace_app, tokens["refresh_token"])
+
+    assert retried.status_code == 200, retried.content
+    pair = retried.json()
+    assert pair["access_token"] not in (lost["access_token"], tokens["access_token"])
+    assert pair["refresh_token"] not in (lost["refresh_token"], tokens["refresh_token"])
+    assert pair["scope"] == tokens["scope"]
+    family = RefreshToken.objects.get(access_token__isnull=True).token_family  # the one presented twice
+    assert set(RefreshToken.objects.values_list("token_family", flat=True)) == {family}
+    # Nothing was revoked: both pairs read the same labs, and both refresh tokens rotate on.
+    for access_token in (lost["access_token"], pair["access_token"]):
+        accounts = client.get("/v1/accounts", **bearer(access_token))
+        assert accounts.status_code == 200, accounts.content
+        ids = {account["id"] for account in accounts.json()}
+        assert graphene_lab.id in ids and bio_lab.id not in ids
+    for refresh_token in (lost["refresh_token"], pair["refresh_token"]):
+        assert refresh(client, rspace_app, refresh_token).status_code == 200
+
+
+def test_it_revokes_the_family_when_a_used_refresh_token_comes_back_after_the_reuse_period(
+    client, rspace_app, tokens
+):
     renewed = refresh(client, rspace_app, tokens["refresh_token"]).json()
 
-    assert_invalid_grant(refresh(client, rspace_app, tokens["refresh_token"]))
+    with time_machine.travel(timezone.now() + timedelta(seconds=REUSE_SECONDS + 1)):
+        assert_invalid_grant(refresh(client, rspace_app, tokens["refresh_token"]))
 
     # The thief's replay kills the legitimate successor too.
     assert_invalid_grant(refresh(client, rspace_app, renewed["refresh_token"]))
     assert not AccessToken.objects.exists()
     assert not RefreshToken.objects.filter(revoked__isnull=True).exists()
+
+
+def test_it_revokes_the_family_at_once_without_a_reuse_period(client, rspace_app, tokens, settings):
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0}
+    renewed = refresh(client, rspace_app, tokens["refresh_token"]).json()
+
+    assert_invalid_grant(refresh(client, rspace_app, tokens["refresh_token"]))
+    assert_invalid_grant(refresh(client, rspace_app, renewed["refresh_token"]))
+
+
+def test_it_revokes_the_family_when_a_token_two_rotations_back_comes_back(client, rspace_app, tokens):
+    renewed = refresh(client, rspace_app, tokens["refresh_token"]).json()
+    latest = refresh(client, rspace_app, renewed["refresh_token"]).json()
+
+    # Within the period, but its successor was rotated in turn: a replay, not a retry.
+    assert_invalid_grant(refresh(client, rspace_app, tokens["refresh_token"]))
+    assert client.get("/oauth/token/info", **bearer(latest["access_token"])).status_code == 401
+    assert_invalid_grant(refresh(client, rspace_app, latest["refresh_token"]))
 
 
 def test_it_refuses_a_refresh_token_after_its_lifetime(client, rspace_app, tokens, settings):

@@ -7,6 +7,7 @@ from oauth2_provider.forms import AllowForm
 from labshare.accounts.models import Account, AccountType, User
 from labshare.oauth.models import SCOPES, Application
 from labshare.oauth.redirect_uris import validate_redirect_uris
+from labshare.oauth.service_access import labs_administered_by
 
 SCOPE_LABELS = {
     "read_user": "Read user details",
@@ -110,3 +111,17 @@ class AuthorisedLabsForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["labs"].queryset = labs_of(user)
+
+
+class ServiceLabsForm(forms.Form):
+    """The labs a service application reads with its own credentials: labs its owner administers."""
+
+    labs = LabChoiceField(
+        queryset=Account.objects.none(),
+        label="Labs",
+        error_messages={"required": "Choose at least one lab you administer, or stop service access."},
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["labs"].queryset = labs_administered_by(user)

@@ -58,6 +58,11 @@ class Authorisation(models.Model):
     labs = models.ManyToManyField(
         Account, related_name="authorisations", limit_choices_to={"account_type": AccountType.LAB}
     )
+    # The owner's authorisation of their own application can also let it sign in as a
+    # service (grant_type=client_credentials) with these labs: oauth/service_access.py.
+    service = models.BooleanField(
+        default=False, help_text="The application may read these labs with its own credentials."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

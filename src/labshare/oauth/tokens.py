@@ -15,8 +15,14 @@ from labshare.oauth.models import SCOPES, Application, Authorisation, held_labs
 
 
 def authorise(user: User, application: Application, labs: Iterable[Account]) -> Authorisation:
-    """Record (or replace) the labs the user lets the application read."""
-    authorisation, _ = Authorisation.objects.get_or_create(user=user, application=application)
+    """Record (or replace) the labs the user lets the application read.
+
+    A user's consent: it replaces a service binding of the pair too (oauth/service_access.py),
+    whose labs must all be administered ones.
+    """
+    authorisation, _ = Authorisation.objects.update_or_create(
+        user=user, application=application, defaults={"service": False}
+    )
     authorisation.labs.set(list(labs))
     return authorisation
 

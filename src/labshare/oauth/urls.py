@@ -36,6 +36,11 @@ urlpatterns = [
         "oauth/applications/<int:application_id>/edit", applications.application_edit, name="application-edit"
     ),
     path(
+        "oauth/applications/<int:application_id>/service",
+        applications.application_service,
+        name="application-service",
+    ),
+    path(
         "oauth/applications/<int:application_id>/delete",
         applications.application_delete,
         name="application-delete",

@@ -11,10 +11,16 @@
   (`invalid_grant`) once its user is inactive or no longer a member of any lab of the
   authorisation; otherwise the new tokens read the labs still held (api/auth.py).
 - Client secrets are checked against a keyed SHA-256, in constant time (`client_secrets`).
+- Refresh tokens rotate. The one just rotated answers again for
+  REFRESH_TOKEN_GRACE_PERIOD_SECONDS (a retry after a lost answer, several clients
+  refreshing at once), each time with a fresh pair of the same family; after that, or once
+  its successor was rotated or revoked, presenting it revokes the family (DOT's rule).
+  Refreshes of one token queue on its row, so each sees what the one before committed.
 """
 
 import hashlib
-from datetime import timedelta
+from contextvars import ContextVar
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from oauth2_provider.models import RefreshToken
@@ -24,6 +30,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from labshare.oauth import client_secrets
 from labshare.oauth.models import Application, RedeemedCode, reads_any_lab
+from labshare.oauth.service_access import may_use_client_credentials
 
 
 def code_checksum(code: str) -> str:
@@ -31,9 +38,21 @@ def code_checksum(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
+# The client the token view authenticated before it opened its transaction (views/token.py):
+# hashing the secret inside it would hold SQLite's write lock, or a token's row lock, meanwhile.
+authenticated_client: ContextVar[Application | None] = ContextVar("authenticated_client", default=None)
+
+
 class LabshareValidator(OAuth2Validator):
     def _check_secret(self, provided_secret, stored_secret) -> bool:
         return client_secrets.check_secret(provided_secret, stored_secret)
+
+    def authenticate_client(self, request, *args, **kwargs) -> bool:
+        client = authenticated_client.get()
+        if client is None:
+            return super().authenticate_client(request, *args, **kwargs)
+        request.client = client
+        return True
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs) -> bool:
         return set(scopes) <= set(client.scope_list)
@@ -72,6 +91,35 @@ class LabshareValidator(OAuth2Validator):
         return super().confirm_redirect_uri(
             client_id, code_checksum(code), redirect_uri, client, request, *args, **kwargs
         )
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs) -> bool:
+        if grant_type == "client_credentials":
+            return may_use_client_credentials(client)
+        return super().validate_grant_type(client_id, grant_type, client, request, *args, **kwargs)
+
+    def _save_bearer_token(self, token, request, *args, **kwargs) -> None:
+        if request.grant_type == "client_credentials":
+            # A service application's token stands for its owner (DOT would leave the user
+            # empty): the bearer check then reads the labs of the owner's service binding.
+            self._check_and_set_request_resource(request)
+            request.user = request.client.user
+            self._create_access_token(self._expires(token), request, token)
+            return None
+        previous = getattr(request, "refresh_token_instance", None)
+        if request.grant_type != "refresh_token" or previous is None or previous.revoked is None:
+            return super()._save_bearer_token(token, request, *args, **kwargs)
+        # A rotated token within its grace period (validate_refresh_token said so, under the
+        # row lock). DOT would answer the successor's pair again, but only its checksums are
+        # stored: issue a fresh pair of the family instead, and revoke nothing.
+        self._check_and_set_request_resource(request)
+        access_token = self._create_access_token(self._expires(token), request, token)
+        self._create_refresh_token(request, token["refresh_token"], access_token, previous)
+        return None
+
+    @staticmethod
+    def _expires(token: dict) -> datetime:
+        lifetime = token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+        return timezone.now() + timedelta(seconds=lifetime)
 
     def save_bearer_token(self, token, request, *args, **kwargs) -> None:
         super().save_bearer_token(token, request, *args, **kwargs)
@@ -125,6 +173,9 @@ class LabshareValidator(OAuth2Validator):
             request.code = code
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs) -> bool:
+        # The token view runs in one transaction: hold the token's row until it commits.
+        checksum = hashlib.sha256(refresh_token.encode()).hexdigest()
+        list(RefreshToken.objects.select_for_update().filter(token_checksum=checksum).values_list("pk"))
         if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
             return False
         # DOT counts the lifetime from the access token's expiry; count it from issue.

@@ -5,14 +5,16 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from oauth2_provider.generators import generate_client_secret
 
 from labshare.accounts.models import Membership, Role
-from labshare.oauth.forms import SCOPE_LABELS, ApplicationForm
+from labshare.oauth.forms import SCOPE_LABELS, ApplicationForm, ServiceLabsForm
 from labshare.oauth.models import Application
+from labshare.oauth.service_access import bind_service, service_binding, stop_service
 
 NEW_SECRET = "labshare.oauth.new_client_secret"
 
@@ -74,22 +76,55 @@ def application_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@lab_administrator_required
-def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
-    application = own_application(request, application_id)
+def detail_page(
+    request: HttpRequest, application: Application, service_form: ServiceLabsForm | None = None
+) -> HttpResponse:
     new_secret = request.session.get(NEW_SECRET)
     secret = None
     if new_secret and new_secret["id"] == application.pk:
         secret = request.session.pop(NEW_SECRET)["secret"]
+    binding = service_binding(application)
+    service_labs = list(binding.labs.order_by("name", "id")) if binding else []
+    if service_form is None:
+        initial = {"labs": [lab.pk for lab in service_labs]}
+        service_form = ServiceLabsForm(user=request.user, initial=initial)
     context = {
         "application": application,
         "client_secret": secret,
         "scopes": [SCOPE_LABELS[scope] for scope in application.scope_list if scope in SCOPE_LABELS],
         "links": authorise_links(application),
+        "service_labs": service_labs,
+        "service_form": service_form,
+        "token_url": request.build_absolute_uri("/oauth/token"),
     }
-    response = render(request, "oauth/application_detail.html", context)
+    status = 400 if service_form.errors else 200
+    response = render(request, "oauth/application_detail.html", context, status=status)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@lab_administrator_required
+def application_detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    return detail_page(request, own_application(request, application_id))
+
+
+@lab_administrator_required
+@require_POST
+def application_service(request: HttpRequest, application_id: int) -> HttpResponse:
+    """Bind the application to labs for client credentials, change its labs, or stop (`stop`)."""
+    application = own_application(request, application_id)
+    if "stop" in request.POST:
+        stop_service(application)
+        return redirect("oauth:application-detail", application_id=application.pk)
+    form = ServiceLabsForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            bind_service(application, form.cleaned_data["labs"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("oauth:application-detail", application_id=application.pk)
+    return detail_page(request, application, service_form=form)
 
 
 @lab_administrator_required

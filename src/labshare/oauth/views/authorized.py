@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from labshare.oauth.forms import AuthorisedLabsForm
 from labshare.oauth.models import Authorisation, held_labs
 from labshare.oauth.revocation import revoke_authorisation
+from labshare.oauth.tokens import authorise
 
 
 def authorisations_page(
@@ -50,8 +51,7 @@ def authorised_update(request: HttpRequest, authorisation_id: int) -> HttpRespon
     form = AuthorisedLabsForm(request.POST, user=request.user, auto_id=f"id_{authorisation.pk}_%s")
     if not form.is_valid():
         return authorisations_page(request, invalid=form, invalid_id=authorisation.pk)
-    authorisation.labs.set(form.cleaned_data["labs"])
-    authorisation.save(update_fields=["updated_at"])
+    authorise(request.user, authorisation.application, form.cleaned_data["labs"])
     return redirect("oauth:authorized-applications")
 
 

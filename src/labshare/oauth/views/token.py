@@ -27,7 +27,7 @@ from labshare.oauth import ratelimit
 from labshare.oauth.errors import oauth_error
 from labshare.oauth.models import Application
 from labshare.oauth.revocation import revoke_replayed_code
-from labshare.oauth.validators import LabshareValidator
+from labshare.oauth.validators import LabshareValidator, authenticated_client
 
 
 class LabshareCore:
@@ -130,11 +130,19 @@ class TokenView(LabshareCore, dot_views.TokenView):
             return oauth_error("invalid_request", "Missing grant_type parameter.")
         if grant_type in NOT_OFFERED:
             return oauth_error("unsupported_grant_type")
-        with transaction.atomic():
-            response = super().post(request, *args, **kwargs)
-            # Two exchanges of one code race: the loser keeps nothing it wrote.
-            if response.status_code != 200 and grant_type == "authorization_code":
-                transaction.set_rollback(True)
+        # The secret is hashed once, here, so that the transaction below holds its locks briefly.
+        client = ClientAuthentication.client(request)
+        if client is None and presents_secret(request):
+            return oauth_error("invalid_client")
+        authenticated = authenticated_client.set(client)
+        try:
+            with transaction.atomic():
+                response = super().post(request, *args, **kwargs)
+                # Two exchanges of one code race: the loser keeps nothing it wrote.
+                if response.status_code != 200 and grant_type == "authorization_code":
+                    transaction.set_rollback(True)
+        finally:
+            authenticated_client.reset(authenticated)
         if response.status_code != 200:
             if grant_type == "authorization_code" and request.POST.get("code"):
                 revoke_replayed_code(request.POST["code"])
@@ -154,6 +162,12 @@ class TokenView(LabshareCore, dot_views.TokenView):
         answer["Cache-Control"] = "no-store"
         answer["Pragma"] = "no-cache"
         return answer
+
+
+def presents_secret(request: HttpRequest) -> bool:
+    """HTTP Basic, or a client_secret in the body: a client that must authenticate."""
+    scheme = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")[0]
+    return scheme.lower() == "basic" or bool(request.POST.get("client_secret"))
 
 
 class RevokeView(LabshareCore, dot_views.RevokeTokenView):
