@@ -256,6 +256,10 @@ def test_after_needs_sort_and_excludes_page(world, alice_token, api):
     with_page = api("/v1/groups", alice_token, sort="updated_at", after=cursor, page=2)
     assert with_page.status_code == 400
     assert with_page.json()["parameter"] == "page"
+    # page=1, the contract's default, is what a generated client sends with every request.
+    with_first_page = api("/v1/groups", alice_token, sort="updated_at", after=cursor, page=1)
+    assert with_first_page.status_code == 200
+    assert with_first_page["X-Current-Page"] == "2"
     assert api("/v1/groups", alice_token, sort="updated_at", after=cursor).status_code == 200
 
 

@@ -79,7 +79,8 @@ def requested_page(request: HttpRequest) -> Page:
         return Page(positive_integer(request.GET, "page", default=1), per_page, by_updated_at)
     if not by_updated_at:
         raise BadParameter("after continues a sort=updated_at walk: send sort=updated_at too.", "after")
-    if "page" in request.GET:
+    # page=1 is the contract's default, which generated clients send with every request.
+    if request.GET.get("page", "1") != "1":
         raise BadParameter("page cannot be combined with after: follow the next link instead.", "page")
     after = Cursor.decode(raw_after)
     return Page(after.page_number, per_page, by_updated_at, after)
