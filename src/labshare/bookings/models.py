@@ -70,11 +70,11 @@ class Booking(models.Model):
                 include=["provider_lab"],
                 name="booking_equipment_newest",
             ),
-            # sort=updated_at (and updated_since): the walk in index order, for any labs or one.
+            models.Index(fields=["provider_lab", "updated_at"], name="booking_lab_updated"),
+            # sort=updated_at: a walk's page and its cursor read from this index alone.
             models.Index(
                 fields=["updated_at", "id"], include=["provider_lab"], name="booking_updated_with_lab"
             ),
-            models.Index(fields=["provider_lab", "updated_at", "id"], name="booking_lab_updated"),
             models.Index(fields=["provider_lab", "start_time"], name="booking_lab_start"),
             models.Index(fields=["requester_lab"], name="booking_requester_lab"),
         ]
