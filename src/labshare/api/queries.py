@@ -86,11 +86,11 @@ def order_by(alias: str, page: Page | None = None) -> str:
 
 
 def page_conditions(
-    alias: str, labs_column: str, labs: Sequence[int], filters: Filters, page: Page
+    alias: str, labs_column: str, labs: Sequence[int], filters: Filters, page: Page | None
 ) -> tuple[str, list]:
     """`conditions`, then, when a sort=updated_at walk continues, the rows after its cursor."""
     where, parameters = conditions(alias, labs_column, labs, filters)
-    if page.after is not None:
+    if page is not None and page.after is not None:
         where += f" AND ({alias}.updated_at, {alias}.id) > (%s, %s)"
         parameters.extend([when(page.after.updated_at), page.after.id])
     return where, parameters
@@ -294,14 +294,8 @@ def bookings_page(
     after_id: int | None = None,
     walk: Page | None = None,
 ) -> list[dict]:
-    where, parameters = booking_conditions(labs, filters, walk)
+    where, parameters = page_conditions("listed", "provider_lab_id", labs, filters, walk)
     return booking_ids_page(BOOKINGS_PAGE, where, parameters, limit, offset, after_id, walk)
-
-
-def booking_conditions(labs: Sequence[int], filters: Filters, walk: Page | None) -> tuple[str, list]:
-    if walk is None:
-        return conditions("listed", "provider_lab_id", labs, filters)
-    return page_conditions("listed", "provider_lab_id", labs, filters, walk)
 
 
 def visible(row: dict | None, lab_column: str, labs: Collection[int]) -> dict | None:
@@ -330,7 +324,7 @@ def bookings_detail_page(
     after_id: int | None = None,
     walk: Page | None = None,
 ) -> list[dict]:
-    where, parameters = booking_conditions(labs, filters, walk)
+    where, parameters = page_conditions("listed", "provider_lab_id", labs, filters, walk)
     return booking_ids_page(BOOKINGS_DETAIL_PAGE, where, parameters, limit, offset, after_id, walk)
 
 
