@@ -52,6 +52,9 @@ SCOPES = {
     "accounts": "read_accounts",
 }
 
+# The lists' default order (the baseline knows no sort=updated_at), as the API writes it.
+NEWEST_BOOKINGS_FIRST = {"listed_order": queries.order_by("listed"), "order": queries.order_by("b")}
+
 _connection: psycopg.Connection | None = None
 _counts: dict[tuple, tuple[float, int | None]] = {}
 
@@ -198,7 +201,9 @@ def bookings(environ: dict, query: dict, token: Token) -> Answer:
         ("bookings", *labs),
         queries.BOOKINGS_COUNT.format(where=f"b.provider_lab_id {test}"),
         parameters,
-        queries.BOOKINGS_PAGE.format(where=f"listed.provider_lab_id {test}", after=""),
+        queries.BOOKINGS_PAGE.format(
+            where=f"listed.provider_lab_id {test}", after="", **NEWEST_BOOKINGS_FIRST
+        ),
         parameters,
         shapes.booking_item,
     )
@@ -223,7 +228,7 @@ def equipment_bookings(environ: dict, query: dict, token: Token, equipment_id: s
         ("equipment_bookings", int(equipment_id), *labs),
         queries.EQUIPMENT_BOOKINGS_COUNT.format(where=f"b.provider_lab_id {test}", labs=test),
         [*parameters, int(equipment_id), *parameters],
-        queries.EQUIPMENT_BOOKINGS_PAGE.format(where=page_where, after=""),
+        queries.EQUIPMENT_BOOKINGS_PAGE.format(where=page_where, after="", **NEWEST_BOOKINGS_FIRST),
         [int(equipment_id), *parameters],
         shapes.equipment_booking_item,
     )
@@ -239,7 +244,7 @@ def accounts(environ: dict, query: dict, token: Token) -> Answer:
         ("accounts", *account_ids),
         queries.ACCOUNTS_COUNT.format(where=where),
         parameters,
-        queries.ACCOUNTS_PAGE.format(where=where),
+        queries.ACCOUNTS_PAGE.format(where=where, order=queries.order_by("a")),
         parameters,
         shapes.account_item,
     )

@@ -61,6 +61,17 @@ class World:
     chemistry_form_response: CustomFormResponse
 
 
+def change_times(record) -> dict:
+    """The record's `created_at` and `updated_at` as the API must write them (UTC, ms, Z)."""
+    record.refresh_from_db(fields=["created_at", "updated_at"])
+
+    def utc(value: datetime) -> str:
+        value = value.astimezone(UTC)
+        return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+
+    return {"created_at": utc(record.created_at), "updated_at": utc(record.updated_at)}
+
+
 def make_equipment(lab: Account, name: str, days: float, **fields) -> Equipment:
     return Equipment.objects.create(lab=lab, name=name, created_at=at(days), **fields)
 

@@ -10,6 +10,8 @@ from referencing.jsonschema import DRAFT202012
 
 OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 DOCUMENT_URI = "urn:labshare:openapi"
+# Fields Labshare adds to the reference's shapes (x-labshare-extension in openapi.yaml).
+CHANGE_TIMES = frozenset({"created_at", "updated_at"})
 
 
 @cache

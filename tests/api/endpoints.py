@@ -7,6 +7,8 @@ from tests.api.conftest import World
 
 BAD_PAGES = {"page": ["0", "-1", "x", "1.5", "", "١"], "per_page": ["0", "-5", "ten", "2e1", ""]}
 BAD_DATES = ["yesterday", "2024-13-01", "2024-01-01T25:00:00Z", "", "1706000000"]
+# sort=updated_at and its cursor, on every list; `after` alone lacks its sort.
+WALK = {"sort": ["created_at", "-updated_at", ""], "after": ["x", "", "MjAyNnwxfDI"]}
 BOOKING_FILTERS = {
     "updated_since": BAD_DATES,
     "start_after": BAD_DATES,
@@ -38,7 +40,7 @@ ENDPOINTS = [
         "read_accounts",
         lambda w: "/v1/accounts",
         is_list=True,
-        bad_parameters={"updated_since": BAD_DATES},
+        bad_parameters={"updated_since": BAD_DATES, **WALK},
     ),
     Endpoint(
         "account",
@@ -60,7 +62,7 @@ ENDPOINTS = [
         missing_path=lambda w: "/v1/accounts/987654321/projects",
         non_integer_paths=[("/v1/accounts/x/projects", "account_id")],
         is_list=True,
-        bad_parameters={"updated_since": BAD_DATES},
+        bad_parameters={"updated_since": BAD_DATES, **WALK},
     ),
     Endpoint(
         "project",
@@ -85,7 +87,7 @@ ENDPOINTS = [
         "read_bookings",
         lambda w: "/v1/bookings",
         is_list=True,
-        bad_parameters={"provider_account": ["x", "1.5", "-1", ""], **BOOKING_FILTERS},
+        bad_parameters={"provider_account": ["x", "1.5", "-1", ""], **BOOKING_FILTERS, **WALK},
         foreign_account_parameters=lambda w: (
             [{"provider_account": a.id} for a in (w.bio_lab, w.chemistry_lab, w.oxford)]
             + [{"provider_account": 987654321}, {"provider_account": 2**70}]
@@ -119,6 +121,7 @@ ENDPOINTS = [
             "account": ["x", ""],
             "exclude_parents": ["yes please", "2", ""],
             "updated_since": BAD_DATES,
+            **WALK,
         },
         foreign_account_parameters=lambda w: [{"account": a.id} for a in (w.bio_lab, w.chemistry_lab)],
     ),
@@ -140,7 +143,7 @@ ENDPOINTS = [
         missing_path=lambda w: "/v1/equipment/987654321/bookings",
         non_integer_paths=[("/v1/equipment/abc/bookings", "id")],
         is_list=True,
-        bad_parameters=BOOKING_FILTERS,
+        bad_parameters={**BOOKING_FILTERS, **WALK},
     ),
     Endpoint(
         "groups",
@@ -148,7 +151,7 @@ ENDPOINTS = [
         "read_accounts",
         lambda w: "/v1/groups",
         is_list=True,
-        bad_parameters={"account": ["x", "0x1"], "updated_since": BAD_DATES},
+        bad_parameters={"account": ["x", "0x1"], "updated_since": BAD_DATES, **WALK},
         foreign_account_parameters=lambda w: [{"account": a.id} for a in (w.bio_lab, w.oxford)],
     ),
     Endpoint(

@@ -1,7 +1,8 @@
 """GET /v1/accounts/{id}"""
 
 from tests.api import samples
-from tests.api.contract import assert_matches_contract, assert_same_shape
+from tests.api.conftest import change_times
+from tests.api.contract import CHANGE_TIMES, assert_matches_contract, assert_same_shape
 
 
 def test_it_shows_a_lab(world, alice_token, api):
@@ -19,6 +20,7 @@ def test_it_shows_a_lab(world, alice_token, api):
         "organisation": {"name": "University of Cambridge", "id": world.cambridge.id},
         "labs": [],
         "departments": [],
+        **change_times(world.graphene_lab),
     }
 
 
@@ -26,7 +28,7 @@ def test_it_shows_an_organisation_with_its_authorised_labs_and_departments(
     world, alice_token, api, token_with
 ):
     body = api(f"/v1/accounts/{world.cambridge.id}", alice_token).json()
-    assert_same_shape(body, samples.ACCOUNT)
+    assert_same_shape(body, samples.ACCOUNT, extra=CHANGE_TIMES)
     assert body["department"] is None and body["organisation"] is None
     assert body["labs"] == [
         {"id": world.graphene_lab.id, "name": "Graphene Lab"},
@@ -49,7 +51,9 @@ def test_it_shows_a_department_with_its_labs(world, alice_token, api):
 
 
 def test_it_matches_the_reference_sample(world, alice_token, api):
-    assert_same_shape(api(f"/v1/accounts/{world.graphene_lab.id}", alice_token).json(), samples.ACCOUNT)
+    assert_same_shape(
+        api(f"/v1/accounts/{world.graphene_lab.id}", alice_token).json(), samples.ACCOUNT, extra=CHANGE_TIMES
+    )
 
 
 def test_it_shows_a_lab_in_two_queries_and_an_organisation_in_three(

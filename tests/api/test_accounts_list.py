@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from labshare.accounts.models import Account
 from tests.api import samples
-from tests.api.contract import assert_matches_contract, assert_same_shape
+from tests.api.conftest import change_times
+from tests.api.contract import CHANGE_TIMES, assert_matches_contract, assert_same_shape
 
 
 def test_it_lists_the_authorised_labs_with_their_department_and_organisation(world, alice_token, api):
@@ -22,6 +23,7 @@ def test_it_lists_the_authorised_labs_with_their_department_and_organisation(wor
         "account_type": "lab",
         "organisation": world.cambridge.id,
         "department": world.physics.id,
+        **change_times(world.graphene_lab),
     }
     assert by_id[world.cambridge.id]["organisation"] is None
     assert response["X-Total-Records"] == "4"
@@ -29,7 +31,7 @@ def test_it_lists_the_authorised_labs_with_their_department_and_organisation(wor
 
 def test_it_matches_the_reference_sample(world, alice_token, api):
     for item in api("/v1/accounts", alice_token).json():
-        assert_same_shape(item, samples.ACCOUNT_ITEM)
+        assert_same_shape(item, samples.ACCOUNT_ITEM, extra=CHANGE_TIMES)
 
 
 def test_it_lists_newest_first(world, alice_token, api):

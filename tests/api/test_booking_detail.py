@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 
 from tests.api import samples
-from tests.api.conftest import make_booking
-from tests.api.contract import assert_matches_contract, assert_same_shape
+from tests.api.conftest import change_times, make_booking
+from tests.api.contract import CHANGE_TIMES, assert_matches_contract, assert_same_shape
 
 
 def test_it_shows_every_field(world, alice_token, api, alice, bob):
@@ -55,12 +55,13 @@ def test_it_shows_every_field(world, alice_token, api, alice, bob):
                 ],
             }
         ],
+        **change_times(world.booking),
     }
 
 
 def test_it_matches_the_reference_sample(world, alice_token, api):
     body = api(f"/v1/bookings/{world.maintenance.id}", alice_token).json()
-    assert_same_shape(body, samples.BOOKING)
+    assert_same_shape(body, samples.BOOKING, extra=CHANGE_TIMES)
     assert body["parent_equipment"] == {"id": world.microscope.id, "name": "Titan Krios"}
 
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from labshare.bookings.models import BookingNote
 from tests.api import samples
-from tests.api.conftest import make_booking
-from tests.api.contract import assert_matches_contract, assert_same_shape
+from tests.api.conftest import change_times, make_booking
+from tests.api.contract import CHANGE_TIMES, assert_matches_contract, assert_same_shape
 
 
 def test_it_lists_the_bookings_the_authorised_labs_provide(world, alice_token, api):
@@ -26,13 +26,14 @@ def test_it_lists_the_bookings_the_authorised_labs_provide(world, alice_token, a
         "user_id": world.booking.requester_id,
         "equipment": {"name": "Titan Krios"},
         "last_public_note": {"message": "Please handle with care"},
+        **change_times(world.booking),
     }
     assert response.json()[0]["last_public_note"] is None
 
 
 def test_it_matches_the_reference_samples(world, alice_token, api):
     for item in api("/v1/bookings", alice_token).json():
-        assert_same_shape(item, samples.BOOKING_ITEMS[1])
+        assert_same_shape(item, samples.BOOKING_ITEMS[1], extra=CHANGE_TIMES)
 
 
 def test_it_writes_times_in_the_provider_labs_time_zone(world, alice, bio_lab, token_with, api):

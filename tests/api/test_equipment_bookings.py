@@ -1,8 +1,8 @@
 """GET /v1/equipment/{id}/bookings"""
 
 from tests.api import samples
-from tests.api.conftest import make_booking
-from tests.api.contract import assert_matches_contract, assert_same_shape
+from tests.api.conftest import change_times, make_booking
+from tests.api.contract import CHANGE_TIMES, assert_matches_contract, assert_same_shape
 
 
 def test_it_lists_the_equipments_bookings(world, alice_token, api):
@@ -16,9 +16,10 @@ def test_it_lists_the_equipments_bookings(world, alice_token, api):
             "start_time": "2022-03-29T09:45:00.000+01:00",
             "end_time": "2022-03-29T11:45:00.000+01:00",
             "status": "Booked",
+            **change_times(world.booking),
         }
     ]
-    assert_same_shape(response.json()[0], samples.EQUIPMENT_BOOKING_ITEM)
+    assert_same_shape(response.json()[0], samples.EQUIPMENT_BOOKING_ITEM, extra=CHANGE_TIMES)
 
 
 def test_it_answers_an_empty_list_for_equipment_without_bookings(world, alice_token, api):

@@ -1,7 +1,8 @@
 """GET /v1/equipment/{id}"""
 
 from tests.api import samples
-from tests.api.contract import assert_matches_contract, assert_same_shape
+from tests.api.conftest import change_times
+from tests.api.contract import CHANGE_TIMES, assert_matches_contract, assert_same_shape
 
 
 def test_it_shows_every_field(world, alice_token, api):
@@ -26,12 +27,13 @@ def test_it_shows_every_field(world, alice_token, api):
         "parent_name": "Titan Krios",
         "manufacturing_year": "",
         "serial_number": "",
+        **change_times(world.detector),
     }
 
 
 def test_it_matches_the_reference_sample(world, alice_token, api):
     body = api(f"/v1/equipment/{world.detector.id}", alice_token).json()
-    assert_same_shape(body, samples.EQUIPMENT, extra=frozenset(samples.EQUIPMENT_EXTRA_FIELDS))
+    assert_same_shape(body, samples.EQUIPMENT, extra=frozenset(samples.EQUIPMENT_EXTRA_FIELDS) | CHANGE_TIMES)
 
 
 def test_it_sends_nulls_for_a_parent_asset(world, alice_token, api):

@@ -2,7 +2,8 @@
 
 from labshare.accounts.models import Group
 from tests.api import samples
-from tests.api.contract import assert_matches_contract, assert_same_shape
+from tests.api.conftest import change_times
+from tests.api.contract import CHANGE_TIMES, assert_matches_contract, assert_same_shape
 
 
 def test_it_shows_the_group_with_its_equipment_in_the_authorised_labs(world, alice_token, api):
@@ -17,8 +18,9 @@ def test_it_shows_the_group_with_its_equipment_in_the_authorised_labs(world, ali
             {"id": world.detector.id, "name": "Falcon detector"},
             {"id": world.microscope.id, "name": "Titan Krios"},
         ],
+        **change_times(world.graphene_group),
     }
-    assert_same_shape(response.json(), samples.GROUP)
+    assert_same_shape(response.json(), samples.GROUP, extra=CHANGE_TIMES)
 
 
 def test_it_shows_a_group_without_equipment(world, alice_token, api):
@@ -27,6 +29,7 @@ def test_it_shows_a_group_without_equipment(world, alice_token, api):
         "id": empty.id,
         "name": "Nobody's",
         "equipment": [],
+        **change_times(empty),
     }
 
 

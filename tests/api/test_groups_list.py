@@ -2,7 +2,8 @@
 
 from labshare.accounts.models import Group
 from tests.api import samples
-from tests.api.contract import assert_matches_contract, assert_same_shape
+from tests.api.conftest import change_times
+from tests.api.contract import CHANGE_TIMES, assert_matches_contract, assert_same_shape
 
 
 def test_it_lists_the_authorised_labs_groups(world, alice_token, api):
@@ -11,12 +12,14 @@ def test_it_lists_the_authorised_labs_groups(world, alice_token, api):
     assert response.status_code == 200
     assert_matches_contract(response, "/groups")
     assert response.json() == [
-        {"id": optics_group.id, "name": "Laser users"},
-        {"id": world.graphene_group.id, "name": "Cryo-EM users"},
+        {"id": optics_group.id, "name": "Laser users", **change_times(optics_group)},
+        {"id": world.graphene_group.id, "name": "Cryo-EM users", **change_times(world.graphene_group)},
     ]
-    assert_same_shape(response.json()[0], samples.GROUP_ITEM)
+    assert_same_shape(response.json()[0], samples.GROUP_ITEM, extra=CHANGE_TIMES)
     only_graphene = api("/v1/groups", alice_token, account=world.graphene_lab.id).json()
-    assert only_graphene == [{"id": world.graphene_group.id, "name": "Cryo-EM users"}]
+    assert only_graphene == [
+        {"id": world.graphene_group.id, "name": "Cryo-EM users", **change_times(world.graphene_group)}
+    ]
 
 
 def test_it_lists_in_three_queries(world, alice_token, api, django_assert_num_queries):

@@ -105,3 +105,50 @@ def test_it_lets_a_client_ask_for_more_than_100_per_page(alice_token, api, graph
 def test_it_describes_the_protected_resource_metadata(client, db):
     response = client.get("/v1/.well-known/oauth-protected-resource")
     assert_matches_contract(response, "/.well-known/oauth-protected-resource")
+
+
+RESOURCE_SCHEMAS = [
+    "AccountItem",
+    "Account",
+    "BookingItem",
+    "Booking",
+    "EquipmentItem",
+    "Equipment",
+    "EquipmentBookingItem",
+    "ProjectItem",
+    "Project",
+    "GroupItem",
+    "Group",
+]
+
+
+def test_it_marks_the_change_times_as_optional_extensions_of_every_resource():
+    schemas = openapi()["components"]["schemas"]
+    for name in ("CreatedAt", "UpdatedAt"):
+        assert schemas[name]["x-labshare-extension"] is True
+        assert schemas[name]["pattern"] == schemas["UtcTime"]["pattern"]
+    for name in RESOURCE_SCHEMAS:
+        properties = schemas[name]["properties"]
+        assert properties["created_at"] == {"$ref": "#/components/schemas/CreatedAt"}, name
+        assert properties["updated_at"] == {"$ref": "#/components/schemas/UpdatedAt"}, name
+        # Not required: a client made from the contract still reads the reference service.
+        assert not {"created_at", "updated_at"} & set(schemas[name]["required"]), name
+    # The reference's own times stay as they are.
+    reference = schemas["CustomFormResponse"]
+    assert reference["properties"]["updated_at"] == {"$ref": "#/components/schemas/UtcTime"}
+    assert "updated_at" in reference["required"]
+
+
+def test_every_list_takes_the_walk_parameters():
+    parameters = openapi()["components"]["parameters"]
+    for name in ("sort", "after"):
+        assert parameters[name]["x-labshare-extension"] is True
+    lists = [
+        operation["get"]
+        for operation in openapi()["paths"].values()
+        if "get" in operation and "X-Total-Records" in operation["get"]["responses"]["200"].get("headers", {})
+    ]
+    assert len(lists) == 6
+    for operation in lists:
+        refs = {parameter.get("$ref") for parameter in operation["parameters"]}
+        assert {"#/components/parameters/sort", "#/components/parameters/after"} <= refs

@@ -1,7 +1,8 @@
 """GET /v1/accounts/{account_id}/projects/{id}"""
 
 from tests.api import samples
-from tests.api.contract import assert_matches_contract, assert_same_shape
+from tests.api.conftest import change_times
+from tests.api.contract import CHANGE_TIMES, assert_matches_contract, assert_same_shape
 
 
 def test_it_shows_every_field(world, alice_token, api, alice):
@@ -35,12 +36,13 @@ def test_it_shows_every_field(world, alice_token, api, alice):
             },
         ],
         "selected_users": [{"id": alice.id, "name": "Alice Archer"}],
+        **change_times(world.graphene_project),
     }
 
 
 def test_it_matches_the_reference_sample(world, alice_token, api):
     path = f"/v1/accounts/{world.graphene_lab.id}/projects/{world.graphene_project.id}"
-    assert_same_shape(api(path, alice_token).json(), samples.PROJECT)
+    assert_same_shape(api(path, alice_token).json(), samples.PROJECT, extra=CHANGE_TIMES)
 
 
 def test_it_finds_a_labs_project_through_its_organisation(world, alice_token, api):

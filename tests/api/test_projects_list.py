@@ -1,7 +1,8 @@
 """GET /v1/accounts/{account_id}/projects"""
 
 from tests.api import samples
-from tests.api.contract import assert_matches_contract, assert_same_shape
+from tests.api.conftest import change_times
+from tests.api.contract import CHANGE_TIMES, assert_matches_contract, assert_same_shape
 
 
 def test_it_lists_the_labs_projects(world, alice_token, api, alice):
@@ -16,9 +17,10 @@ def test_it_lists_the_labs_projects(world, alice_token, api, alice):
             "created_by": {"id": alice.id, "name": "Alice Archer"},
             "supervisor": "Dr. Ada Lovelace",
             "funding_codes": [{"id": c.id, "name": c.code} for c in codes],
+            **change_times(world.graphene_project),
         }
     ]
-    assert_same_shape(response.json()[0], samples.PROJECT_ITEM)
+    assert_same_shape(response.json()[0], samples.PROJECT_ITEM, extra=CHANGE_TIMES)
 
 
 def test_it_lists_the_projects_of_the_labs_in_an_organisation(world, alice_token, api):

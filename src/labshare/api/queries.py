@@ -16,6 +16,10 @@ from django.db import connection
 
 from labshare.api.pagination import Page
 
+# The lists' orders: newest created first (v0.1.5), or oldest change first (sort=updated_at).
+NEWEST_FIRST = "{0}.created_at DESC, {0}.id DESC"
+OLDEST_CHANGE_FIRST = "{0}.updated_at, {0}.id"
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -76,6 +80,22 @@ def conditions(alias: str, labs_column: str, labs: Sequence[int], filters: Filte
     return " AND ".join(parts), parameters
 
 
+def order_by(alias: str, page: Page | None = None) -> str:
+    """The ORDER BY of a list for `page`: newest first unless it walks by updated_at."""
+    return (OLDEST_CHANGE_FIRST if page is not None and page.by_updated_at else NEWEST_FIRST).format(alias)
+
+
+def page_conditions(
+    alias: str, labs_column: str, labs: Sequence[int], filters: Filters, page: Page | None
+) -> tuple[str, list]:
+    """`conditions`, then, when a sort=updated_at walk continues, the rows after its cursor."""
+    where, parameters = conditions(alias, labs_column, labs, filters)
+    if page is not None and page.after is not None:
+        where += f" AND ({alias}.updated_at, {alias}.id) > (%s, %s)"
+        parameters.extend([when(page.after.updated_at), page.after.id])
+    return where, parameters
+
+
 def fetch_all(sql: str, parameters: Sequence) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)
@@ -103,14 +123,14 @@ LAST_PUBLIC_NOTE = """(SELECT n.message FROM bookings_bookingnote n
 
 ACCOUNTS_COUNT = "SELECT COUNT(*) FROM accounts_account a WHERE {where}"
 ACCOUNTS_PAGE = """
-SELECT a.id, a.name, a.account_type, a.organisation_id, a.department_id
+SELECT a.id, a.name, a.account_type, a.organisation_id, a.department_id, a.created_at, a.updated_at
 FROM accounts_account a
 WHERE {where}
-ORDER BY a.created_at DESC, a.id DESC
+ORDER BY {order}
 LIMIT %s OFFSET %s
 """
 ACCOUNT = """
-SELECT a.id, a.name, a.account_type, a.sector, a.description, a.timezone,
+SELECT a.id, a.name, a.account_type, a.sector, a.description, a.timezone, a.created_at, a.updated_at,
        d.id AS department_id, d.name AS department_name,
        o.id AS organisation_id, o.name AS organisation_name
 FROM accounts_account a
@@ -132,8 +152,9 @@ def accounts_count(account_ids: Sequence[int], filters: Filters) -> int:
 
 
 def accounts_page(account_ids: Sequence[int], filters: Filters, page: Page) -> list[dict]:
-    where, parameters = conditions("a", "id", account_ids, filters)
-    return fetch_all(ACCOUNTS_PAGE.format(where=where), [*parameters, page.per_page, page.offset])
+    where, parameters = page_conditions("a", "id", account_ids, filters, page)
+    sql = ACCOUNTS_PAGE.format(where=where, order=order_by("a", page))
+    return fetch_all(sql, [*parameters, page.per_page, page.offset])
 
 
 def account(account_id: int, account_ids: Sequence[int]) -> dict | None:
@@ -156,19 +177,19 @@ BOOKINGS_COUNT = "SELECT COUNT(*) FROM bookings_booking b WHERE {where}"
 BOOKING_IDS_PAGE = """(
     SELECT listed.id FROM bookings_booking listed
     WHERE {where}{after}
-    ORDER BY listed.created_at DESC, listed.id DESC
+    ORDER BY {listed_order}
     LIMIT %s OFFSET %s) page
 JOIN bookings_booking b ON b.id = page.id"""
 AFTER_BOOKING = """ AND (listed.created_at, listed.id) <
         (SELECT start.created_at, start.id FROM bookings_booking start WHERE start.id = %s)"""
 BOOKINGS_PAGE = f"""
 SELECT b.id, b.start_time, b.end_time, b.status, b.booking_type, b.equipment_id,
-       b.requester_id, e.name AS equipment_name, lab.timezone,
+       b.requester_id, e.name AS equipment_name, lab.timezone, b.created_at, b.updated_at,
        {LAST_PUBLIC_NOTE} AS last_public_note
 FROM {BOOKING_IDS_PAGE}
 JOIN equipment_equipment e ON e.id = b.equipment_id
 JOIN accounts_account lab ON lab.id = b.provider_lab_id
-ORDER BY b.created_at DESC, b.id DESC
+ORDER BY {{order}}
 """  # noqa: S608
 # The columns and joins of the detail shape, for one booking or a page of them.
 BOOKING_COLUMNS = f"""
@@ -185,7 +206,7 @@ SELECT b.id, b.cost, b.currency, b.charging_type, b.start_time, b.end_time, b.re
        cr.last_name AS creator_last_name, cr.email AS creator_email,
        rq.id AS requester_id, rq.first_name AS requester_first_name,
        rq.last_name AS requester_last_name, rq.email AS requester_email,
-       rq.sector AS requester_sector,
+       rq.sector AS requester_sector, b.created_at, b.updated_at,
        {LAST_PUBLIC_NOTE} AS last_public_note
 """
 BOOKING_JOINS = """JOIN equipment_equipment e ON e.id = b.equipment_id
@@ -203,7 +224,7 @@ BOOKING = f"""{BOOKING_COLUMNS}FROM bookings_booking b
 """
 # `view=detail` (an extension): the detail shape for a page of bookings.
 BOOKINGS_DETAIL_PAGE = f"""{BOOKING_COLUMNS}FROM {BOOKING_IDS_PAGE}
-{BOOKING_JOINS}ORDER BY b.created_at DESC, b.id DESC
+{BOOKING_JOINS}ORDER BY {{order}}
 """
 BOOKING_FORM_RESPONSES = """
 SELECT r.id, v.number
@@ -248,20 +269,33 @@ def bookings_count(labs: Sequence[int], filters: Filters) -> int:
 
 
 def booking_ids_page(
-    statement: str, where: str, parameters: list, limit: int, offset: int, after_id: int | None
+    statement: str,
+    where: str,
+    parameters: list,
+    limit: int,
+    offset: int,
+    after_id: int | None,
+    walk: Page | None = None,
 ) -> list[dict]:
-    """`statement` (built on BOOKING_IDS_PAGE) for `limit` rows from `offset` or after a row."""
+    """`statement` (built on BOOKING_IDS_PAGE) for `limit` rows from `offset` or after a row;
+    `walk` is the page of a sort=updated_at walk, whose order and cursor it follows."""
     after, after_parameters = (AFTER_BOOKING, [after_id]) if after_id is not None else ("", [])
-    return fetch_all(
-        statement.format(where=where, after=after), [*parameters, *after_parameters, limit, offset]
+    sql = statement.format(
+        where=where, after=after, listed_order=order_by("listed", walk), order=order_by("b", walk)
     )
+    return fetch_all(sql, [*parameters, *after_parameters, limit, offset])
 
 
 def bookings_page(
-    labs: Sequence[int], filters: Filters, limit: int, offset: int, after_id: int | None = None
+    labs: Sequence[int],
+    filters: Filters,
+    limit: int,
+    offset: int,
+    after_id: int | None = None,
+    walk: Page | None = None,
 ) -> list[dict]:
-    where, parameters = conditions("listed", "provider_lab_id", labs, filters)
-    return booking_ids_page(BOOKINGS_PAGE, where, parameters, limit, offset, after_id)
+    where, parameters = page_conditions("listed", "provider_lab_id", labs, filters, walk)
+    return booking_ids_page(BOOKINGS_PAGE, where, parameters, limit, offset, after_id, walk)
 
 
 def visible(row: dict | None, lab_column: str, labs: Collection[int]) -> dict | None:
@@ -283,10 +317,15 @@ def booking_projects(booking_id: int) -> list[dict]:
 
 
 def bookings_detail_page(
-    labs: Sequence[int], filters: Filters, limit: int, offset: int, after_id: int | None = None
+    labs: Sequence[int],
+    filters: Filters,
+    limit: int,
+    offset: int,
+    after_id: int | None = None,
+    walk: Page | None = None,
 ) -> list[dict]:
-    where, parameters = conditions("listed", "provider_lab_id", labs, filters)
-    return booking_ids_page(BOOKINGS_DETAIL_PAGE, where, parameters, limit, offset, after_id)
+    where, parameters = page_conditions("listed", "provider_lab_id", labs, filters, walk)
+    return booking_ids_page(BOOKINGS_DETAIL_PAGE, where, parameters, limit, offset, after_id, walk)
 
 
 def by_booking(rows: list[dict]) -> dict[int, list[dict]]:
@@ -336,13 +375,13 @@ SELECT e.id, e.name, e.description, e.room, e.availability_status, e.model, e.ma
        sc.id AS sub_category_id, sc.name AS sub_category_name,
        cp.id AS contact_id, cp.first_name AS contact_first_name,
        cp.last_name AS contact_last_name, cp.email AS contact_email,
-       e.parent_id, pe.name AS parent_name
+       e.parent_id, pe.name AS parent_name, e.created_at, e.updated_at
 FROM equipment_equipment e
 LEFT JOIN equipment_category sc ON sc.id = e.sub_category_id
 LEFT JOIN accounts_user cp ON cp.id = e.contact_person_id
 LEFT JOIN equipment_equipment pe ON pe.id = e.parent_id
 WHERE {where}
-ORDER BY e.created_at DESC, e.id DESC
+ORDER BY {order}
 LIMIT %s OFFSET %s
 """
 CHILDREN_ONLY = " AND e.parent_id IS NOT NULL"
@@ -350,7 +389,7 @@ EQUIPMENT = """
 SELECT e.id, e.name, e.room, e.manufacturer, e.model, e.city, e.country, e.currency,
        e.charging_type, e.description, c.name AS category_name,
        lab.id AS lab_id, lab.name AS lab_name, e.parent_id, pe.name AS parent_name,
-       e.manufacturing_year, e.serial_number
+       e.manufacturing_year, e.serial_number, e.created_at, e.updated_at
 FROM equipment_equipment e
 JOIN accounts_account lab ON lab.id = e.lab_id
 LEFT JOIN equipment_category c ON c.id = e.category_id
@@ -366,10 +405,11 @@ WHERE e.id = %s AND e.lab_id {labs}
 GROUP BY e.id
 """
 EQUIPMENT_BOOKINGS_PAGE = f"""
-SELECT b.id, b.equipment_id, b.start_time, b.end_time, b.status, lab.timezone
+SELECT b.id, b.equipment_id, b.start_time, b.end_time, b.status, lab.timezone,
+       b.created_at, b.updated_at
 FROM {BOOKING_IDS_PAGE}
 JOIN accounts_account lab ON lab.id = b.provider_lab_id
-ORDER BY b.created_at DESC, b.id DESC
+ORDER BY {{order}}
 """  # noqa: S608
 
 
@@ -380,9 +420,10 @@ def equipment_count(labs: Sequence[int], filters: Filters, children_only: bool) 
 
 
 def equipment_page(labs: Sequence[int], filters: Filters, children_only: bool, page: Page) -> list[dict]:
-    where, parameters = conditions("e", "lab_id", labs, filters)
+    where, parameters = page_conditions("e", "lab_id", labs, filters, page)
     where += CHILDREN_ONLY if children_only else ""
-    return fetch_all(EQUIPMENT_PAGE.format(where=where), [*parameters, page.per_page, page.offset])
+    sql = EQUIPMENT_PAGE.format(where=where, order=order_by("e", page))
+    return fetch_all(sql, [*parameters, page.per_page, page.offset])
 
 
 def equipment(equipment_id: int, labs: Collection[int]) -> dict | None:
@@ -415,7 +456,7 @@ def equipment_booking_ids_page(
     """A page of one equipment's bookings, its ids read from booking_equipment_newest alone:
     the plan PostgreSQL keeps for any equipment and labs, where a join that also reads the
     labs' index would read all of it for a token with many labs."""
-    where, parameters = conditions("listed", "provider_lab_id", labs, filters)
+    where, parameters = page_conditions("listed", "provider_lab_id", labs, filters, page)
     return booking_ids_page(
         statement,
         f"listed.equipment_id = %s AND {where}",
@@ -423,6 +464,7 @@ def equipment_booking_ids_page(
         page.per_page,
         page.offset,
         None,
+        page,
     )
 
 
@@ -430,14 +472,14 @@ def equipment_booking_ids_page(
 
 GROUPS_COUNT = "SELECT COUNT(*) FROM accounts_group g WHERE {where}"
 GROUPS_PAGE = """
-SELECT g.id, g.name
+SELECT g.id, g.name, g.created_at, g.updated_at
 FROM accounts_group g
 WHERE {where}
-ORDER BY g.created_at DESC, g.id DESC
+ORDER BY {order}
 LIMIT %s OFFSET %s
 """
 GROUP = """
-SELECT g.id, g.name, e.id AS equipment_id, e.name AS equipment_name
+SELECT g.id, g.name, g.created_at, g.updated_at, e.id AS equipment_id, e.name AS equipment_name
 FROM accounts_group g
 LEFT JOIN accounts_group_equipment ge ON ge.group_id = g.id
 LEFT JOIN equipment_equipment e ON e.id = ge.equipment_id AND e.lab_id {labs}
@@ -452,8 +494,9 @@ def groups_count(labs: Sequence[int], filters: Filters) -> int:
 
 
 def groups_page(labs: Sequence[int], filters: Filters, page: Page) -> list[dict]:
-    where, parameters = conditions("g", "lab_id", labs, filters)
-    return fetch_all(GROUPS_PAGE.format(where=where), [*parameters, page.per_page, page.offset])
+    where, parameters = page_conditions("g", "lab_id", labs, filters, page)
+    sql = GROUPS_PAGE.format(where=where, order=order_by("g", page))
+    return fetch_all(sql, [*parameters, page.per_page, page.offset])
 
 
 def group_with_equipment(group_id: int, labs: Sequence[int]) -> list[dict]:
@@ -468,19 +511,19 @@ PROJECTS_COUNT = "SELECT COUNT(*) FROM projects_project p WHERE {where}"
 # The page of projects first, then their funding codes joined on: one statement.
 PROJECTS_PAGE = """
 SELECT p.id, p.name, p.supervisor, u.id AS creator_id, u.first_name AS creator_first_name,
-       u.last_name AS creator_last_name, u.email AS creator_email,
+       u.last_name AS creator_last_name, u.email AS creator_email, p.created_at, p.updated_at,
        f.id AS funding_code_id, f.code
-FROM (SELECT p.id, p.name, p.supervisor, p.created_by_id, p.created_at
+FROM (SELECT p.id, p.name, p.supervisor, p.created_by_id, p.created_at, p.updated_at
       FROM projects_project p
       WHERE {where}
-      ORDER BY p.created_at DESC, p.id DESC
+      ORDER BY {order}
       LIMIT %s OFFSET %s) p
 LEFT JOIN accounts_user u ON u.id = p.created_by_id
 LEFT JOIN projects_fundingcode f ON f.project_id = p.id
-ORDER BY p.created_at DESC, p.id DESC, f.id
+ORDER BY {order}, f.id
 """
 PROJECT = """
-SELECT p.id, p.name, p.supervisor, p.additional_information,
+SELECT p.id, p.name, p.supervisor, p.additional_information, p.created_at, p.updated_at,
        f.id AS funding_code_id, f.code, f.funder_name, f.funder_type, f.expiry_date,
        f.allocated_amount, f.spent_amount
 FROM projects_project p
@@ -503,8 +546,9 @@ def projects_count(labs: Sequence[int], filters: Filters) -> int:
 
 
 def projects_page(labs: Sequence[int], filters: Filters, page: Page) -> list[dict]:
-    where, parameters = conditions("p", "account_id", labs, filters)
-    return fetch_all(PROJECTS_PAGE.format(where=where), [*parameters, page.per_page, page.offset])
+    where, parameters = page_conditions("p", "account_id", labs, filters, page)
+    sql = PROJECTS_PAGE.format(where=where, order=order_by("p", page))
+    return fetch_all(sql, [*parameters, page.per_page, page.offset])
 
 
 def project_with_funding_codes(project_id: int, labs: Sequence[int]) -> list[dict]:

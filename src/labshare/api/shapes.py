@@ -30,6 +30,11 @@ def note(message: str | None) -> dict | None:
     return None if message is None else {"message": message}
 
 
+def change_times(row: dict) -> dict:
+    """`created_at` and `updated_at` (an extension: the cursor fields of incremental sync)."""
+    return {"created_at": utc_time(row["created_at"]), "updated_at": utc_time(row["updated_at"])}
+
+
 def json_value(value: str | bytes | list | dict) -> list | dict:
     """A JSON column: text on SQLite and through a raw PostgreSQL cursor alike."""
     return orjson.loads(value) if isinstance(value, (str, bytes)) else value
@@ -45,6 +50,7 @@ def account_item(row: dict) -> dict:
         "account_type": row["account_type"],
         "organisation": row["organisation_id"],
         "department": row["department_id"],
+        **change_times(row),
     }
 
 
@@ -67,6 +73,7 @@ def account_detail(row: dict, children: list[dict]) -> dict:
         "departments": [
             {"id": c["id"], "name": c["name"]} for c in children if c["account_type"] == "department"
         ],
+        **change_times(row),
     }
 
 
@@ -84,6 +91,7 @@ def booking_item(row: dict) -> dict:
         "user_id": row["requester_id"],
         "equipment": {"name": row["equipment_name"]},
         "last_public_note": note(row["last_public_note"]),
+        **change_times(row),
     }
 
 
@@ -144,6 +152,7 @@ def booking_detail(row: dict, form_responses: list[dict], project_rows: list[dic
         ],
         "last_public_note": note(row["last_public_note"]),
         "projects": booking_projects(project_rows),
+        **change_times(row),
     }
 
 
@@ -179,6 +188,7 @@ def equipment_item(row: dict) -> dict:
         "contact_person": person(row, "contact"),
         "parent_id": row["parent_id"],
         "parent_name": row["parent_name"],
+        **change_times(row),
     }
 
 
@@ -202,6 +212,7 @@ def equipment_detail(row: dict) -> dict:
         "parent_name": row["parent_name"],
         "manufacturing_year": row["manufacturing_year"],
         "serial_number": row["serial_number"],
+        **change_times(row),
     }
 
 
@@ -212,6 +223,7 @@ def equipment_booking_item(row: dict) -> dict:
         "start_time": local_time(row["start_time"], row["timezone"]),
         "end_time": local_time(row["end_time"], row["timezone"]),
         "status": row["status"],
+        **change_times(row),
     }
 
 
@@ -219,7 +231,7 @@ def equipment_booking_item(row: dict) -> dict:
 
 
 def group_item(row: dict) -> dict:
-    return {"id": row["id"], "name": row["name"]}
+    return {"id": row["id"], "name": row["name"], **change_times(row)}
 
 
 def group_detail(rows: list[dict]) -> dict:
@@ -232,6 +244,7 @@ def group_detail(rows: list[dict]) -> dict:
             for r in rows
             if r["equipment_id"] is not None
         ],
+        **change_times(first),
     }
 
 
@@ -255,6 +268,7 @@ def project_items(rows: list[dict]) -> list[dict]:
                     for r in project_rows
                     if r["funding_code_id"] is not None
                 ],
+                **change_times(first),
             }
         )
     return projects
@@ -283,6 +297,7 @@ def project_detail(rows: list[dict], selected_users: list[dict]) -> dict:
             {"id": u["id"], "name": person_name(u["first_name"], u["last_name"], u["email"])}
             for u in selected_users
         ],
+        **change_times(first),
     }
 
 

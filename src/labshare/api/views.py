@@ -82,14 +82,15 @@ def paginated(
     missing: NotFound | None = None,
 ) -> HttpResponse:
     """A list answer: the cached total, then one statement for the page (none past the end).
-    `page_rows` is given the page and the data version the total was read under."""
+    `page_rows` is given the page and the data version the total was read under. The total
+    is the list's whatever the page: a sort=updated_at cursor does not narrow it."""
     page = requested_page(request)
     version = data_version()
     total = cached_count(name, parameters, count, version)
     if total is None and missing is not None:
         raise missing
-    items = [] if page.is_past(total) else shape(page_rows(page, version))
-    return page_response(request, items, page, total)
+    rows = [] if page.is_past(total) else page_rows(page, version)
+    return page_response(request, shape(rows), page, total, rows[-1] if rows else None)
 
 
 def each(shape: Callable[[dict], dict]) -> Callable[[list[dict]], list[dict]]:
@@ -139,12 +140,17 @@ def bookings(request: ApiRequest) -> HttpResponse:
         name,
         parameters,
         lambda: queries.bookings_count(labs, filters),
-        lambda page, version: page_starts.page_rows(
-            f"{name}:{detailed}",
-            parameters,
-            page,
-            version,
-            lambda limit, offset, after_id: fetch(labs, filters, limit, offset, after_id),
+        lambda page, version: (
+            # A walk by updated_at continues by its own keyset: no remembered page starts.
+            fetch(labs, filters, page.per_page, page.offset, None, page)
+            if page.by_updated_at
+            else page_starts.page_rows(
+                f"{name}:{detailed}",
+                parameters,
+                page,
+                version,
+                lambda limit, offset, after_id: fetch(labs, filters, limit, offset, after_id),
+            )
         ),
         booking_details if detailed else each(shapes.booking_item),
     )

@@ -71,6 +71,10 @@ class Booking(models.Model):
                 name="booking_equipment_newest",
             ),
             models.Index(fields=["provider_lab", "updated_at"], name="booking_lab_updated"),
+            # sort=updated_at: a walk's page and its cursor read from this index alone.
+            models.Index(
+                fields=["updated_at", "id"], include=["provider_lab"], name="booking_updated_with_lab"
+            ),
             models.Index(fields=["provider_lab", "start_time"], name="booking_lab_start"),
             models.Index(fields=["requester_lab"], name="booking_requester_lab"),
         ]
