@@ -13,6 +13,8 @@ from labshare.oauth.models import SCOPES, Application
 from labshare.oauth.tokens import issue_tokens
 
 PASSWORD = "correct horse battery staple"
+# Equipment, people and custom forms of the booking workflow, for its tests and the browser's.
+pytest_plugins = ["tests.bookings.fixtures"]
 
 
 @pytest.fixture(autouse=True)

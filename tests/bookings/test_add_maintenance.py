@@ -4,7 +4,7 @@ import pytest
 
 from labshare.bookings.models import BookingStatus, BookingType
 from labshare.bookings.services import NotAllowed, SlotTaken, add_maintenance, request_booking
-from tests.bookings.conftest import slot
+from tests.bookings.fixtures import slot
 
 
 def test_an_administrator_adds_a_free_booked_slot(microscope, alice):

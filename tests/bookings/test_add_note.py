@@ -3,7 +3,7 @@
 import pytest
 
 from labshare.bookings.services import InvalidBooking, NotAllowed, add_note, request_booking
-from tests.bookings.conftest import slot
+from tests.bookings.fixtures import slot
 
 
 @pytest.fixture

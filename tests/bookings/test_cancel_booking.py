@@ -7,7 +7,7 @@ import time_machine
 
 from labshare.bookings.models import BookingStatus
 from labshare.bookings.services import InvalidBooking, NotAllowed, cancel_booking, request_booking
-from tests.bookings.conftest import slot
+from tests.bookings.fixtures import slot
 
 
 @pytest.fixture

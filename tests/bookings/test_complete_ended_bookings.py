@@ -5,7 +5,7 @@ from datetime import timedelta
 from labshare.api.counts import data_version
 from labshare.bookings.models import Booking, BookingStatus
 from labshare.bookings.services import approve_booking, complete_ended_bookings, request_booking
-from tests.bookings.conftest import slot
+from tests.bookings.fixtures import slot
 
 
 def test_it_completes_only_booked_bookings_that_have_ended(microscope, bob, dana, alice):

@@ -10,7 +10,7 @@ from labshare.bookings.services import (
     decline_booking,
     request_booking,
 )
-from tests.bookings.conftest import slot
+from tests.bookings.fixtures import slot
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from labshare.bookings.models import Booking, BookingStatus
 from labshare.bookings.services import SlotTaken, cancel_booking, request_booking
 from labshare.equipment.models import Equipment
-from tests.bookings.conftest import slot
+from tests.bookings.fixtures import slot
 
 
 def test_an_overlapping_request_is_refused_with_the_conflicting_booking(microscope, dana, bob):

@@ -8,7 +8,7 @@ from django.test import Client
 from labshare.bookings.models import Booking, BookingStatus
 from labshare.bookings.services import request_booking
 from labshare.equipment.models import BookingAccess, Equipment
-from tests.bookings.conftest import LONDON, slot
+from tests.bookings.fixtures import LONDON, slot
 from tests.conftest import PASSWORD
 
 

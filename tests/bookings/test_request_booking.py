@@ -10,7 +10,7 @@ from labshare.bookings.models import Booking, BookingStatus, BookingType, Custom
 from labshare.bookings.services import InvalidAnswers, InvalidBooking, NotAllowed, request_booking
 from labshare.equipment.models import AvailabilityStatus, BookingAccess, ChargingType
 from labshare.projects.models import FundingCode, Project
-from tests.bookings.conftest import slot
+from tests.bookings.fixtures import slot
 
 
 def test_a_member_requests_with_group_projects_codes_answers_and_a_note(
