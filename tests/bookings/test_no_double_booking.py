@@ -160,3 +160,21 @@ def test_a_request_that_passed_the_check_while_the_winner_was_uncommitted_is_ref
     assert "loser" not in outcome
     assert outcome["taken"].conflict.pk == outcome["winner"].pk
     assert Booking.objects.count() == 1
+
+
+def test_full_clean_refuses_an_overlap_so_the_admin_does_too(microscope, stage, dana):
+    from django.core.exceptions import ValidationError
+
+    start, end = slot()
+    first = request_booking(equipment=microscope, start=start, end=end, requester=dana)
+    overlap = Booking(
+        equipment=stage,
+        requester=dana,
+        requester_lab=first.requester_lab,
+        creator=dana,
+        start_time=start,
+        end_time=end,
+    )
+    with pytest.raises(ValidationError, match=f"overlaps booking {first.pk}"):
+        overlap.full_clean()
+    first.full_clean()  # a booking does not overlap itself

@@ -121,9 +121,31 @@ class Booking(models.Model):
         if self.requester_lab_id and not self.requester_organisation_id:
             self.requester_organisation_id = self.requester_lab.organisation_id
 
+    def overlapping(self) -> "Booking | None":
+        """The first other Requested or Booked booking of this one's family that overlaps it."""
+        return (
+            Booking.objects.filter(
+                root_equipment_id=self.root_equipment_id,
+                status__in=ACTIVE_STATUSES,
+                start_time__lt=self.end_time,
+                end_time__gt=self.start_time,
+            )
+            .exclude(pk=self.pk)
+            .select_related("equipment", "provider_lab")
+            .order_by("start_time", "id")
+            .first()
+        )
+
     def clean(self) -> None:
         if self.start_time and self.end_time and self.end_time <= self.start_time:
             raise ValidationError({"end_time": "A booking must end after it starts."})
+        if self.status in ACTIVE_STATUSES and self.equipment_id and self.start_time and self.end_time:
+            self.derive_fields()
+            other = self.overlapping()
+            if other:
+                raise ValidationError(
+                    {"start_time": f"The slot overlaps booking {other.pk} of {other.equipment}."}
+                )
         if self.equipment_id and self.provider_lab_id and self.equipment.lab_id != self.provider_lab_id:
             raise ValidationError({"provider_lab": "The provider lab is the equipment's lab."})
         if self.requester_lab_id and self.requester_lab.account_type != AccountType.LAB:

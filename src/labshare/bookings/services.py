@@ -77,21 +77,6 @@ class SlotTaken(BookingError):
         self.conflict = conflict
 
 
-def _conflict(equipment: Equipment, start: datetime, end: datetime, exclude: int | None = None):
-    return (
-        Booking.objects.filter(
-            root_equipment_id=equipment.root_id,
-            status__in=ACTIVE_STATUSES,
-            start_time__lt=end,
-            end_time__gt=start,
-        )
-        .exclude(pk=exclude)
-        .select_related("equipment", "provider_lab")
-        .order_by("start_time", "id")
-        .first()
-    )
-
-
 def _save_new_slot(booking: Booking) -> None:
     """Insert a slot-holding booking, or raise SlotTaken.
 
@@ -99,7 +84,7 @@ def _save_new_slot(booking: Booking) -> None:
     so the check and the insert run alone; on PostgreSQL two transactions may both pass the
     check, and the exclusion constraint then refuses the second insert.
     """
-    conflict = _conflict(booking.equipment, booking.start_time, booking.end_time)
+    conflict = booking.overlapping()
     if conflict:
         raise SlotTaken(conflict)
     _full_clean(booking)
@@ -109,7 +94,7 @@ def _save_new_slot(booking: Booking) -> None:
     except IntegrityError as error:
         if NO_OVERLAP_CONSTRAINT not in str(error):
             raise
-        conflict = _conflict(booking.equipment, booking.start_time, booking.end_time)
+        conflict = booking.overlapping()
         if conflict is None:  # the winner's transaction has not committed: still refused
             raise BookingError(
                 "The slot was taken while you booked it. Please try again.", "start"
