@@ -17,6 +17,8 @@ PASSWORD = "correct horse battery staple"
 # For tests where passwords play no part: PBKDF2 would dominate their set-up. Client secrets
 # keep Labshare's hasher, which django-oauth-toolkit asks for by name.
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", client_secrets.HASHER]
+# Equipment, people and custom forms of the booking workflow, for its tests and the browser's.
+pytest_plugins = ["tests.bookings.fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.conf import global_settings
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "labshare.oauth",
     "labshare.api",
     "labshare.demo",
+    "labshare.worker",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "labshare.bookings.context.navigation",
             ],
         },
     },
@@ -227,6 +230,28 @@ AXES_DISABLE_ACCESS_LOG = True
 # `iss`; unset, the request's own origin (the API: the web URL and /v1).
 LABSHARE_WEB_URL = os.environ.get("LABSHARE_WEB_URL", "").rstrip("/")
 LABSHARE_API_URL = os.environ.get("LABSHARE_API_URL", "").rstrip("/")
+
+# E-mail: the console by default; SMTP from EMAIL_URL (smtp://user:password@host:port,
+# smtps:// for TLS on connect, ?starttls for STARTTLS) or EMAIL_HOST and EMAIL_PORT.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Labshare <labshare@localhost>")
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+if EMAIL_URL:
+    _email = urlsplit(EMAIL_URL)
+    EMAIL_HOST = _email.hostname or "localhost"
+    EMAIL_PORT = _email.port or (465 if _email.scheme == "smtps" else 25)
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+    EMAIL_USE_TLS = "starttls" in _email.query
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    if not EMAIL_URL:
+        EMAIL_PORT = env_int("EMAIL_PORT", 25)
+    EMAIL_TIMEOUT = 10
+# The domain of the iCalendar UIDs in booking e-mails (booking-<id>@domain).
+LABSHARE_ICS_DOMAIN = os.environ.get("LABSHARE_ICS_DOMAIN", ALLOWED_HOSTS[0] if ALLOWED_HOSTS else "labshare")
 
 CORS_URLS_REGEX = r"^/v1/.*$"
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")

@@ -12,6 +12,7 @@ import pytest
 
 from labshare.accounts.models import Account, Group, User
 from labshare.bookings.models import (
+    ACTIVE_STATUSES,
     Booking,
     BookingNote,
     BookingType,
@@ -80,7 +81,7 @@ def make_booking(
     equipment: Equipment, requester: User, requester_lab: Account, days: float, **fields
 ) -> Booking:
     start = fields.pop("start_time", at(days + 20))
-    return Booking.objects.create(
+    booking = Booking(
         equipment=equipment,
         requester=requester,
         requester_lab=requester_lab,
@@ -91,6 +92,15 @@ def make_booking(
         requested_at=at(days),
         **fields,
     )
+    # Slots of one equipment family never overlap: queue behind the one already there.
+    booking.derive_fields()
+    while booking.status in ACTIVE_STATUSES and (taken := booking.overlapping()):
+        booking.start_time, booking.end_time = (
+            taken.end_time,
+            booking.end_time + (taken.end_time - booking.start_time),
+        )
+    booking.save()
+    return booking
 
 
 def answer_form(booking: Booking, form: CustomForm, author: User) -> CustomFormResponse:

@@ -1,6 +1,6 @@
 """`labshare pull` against a real server with demo data: full, incremental, deletions, formats."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import duckdb
 import httpx
@@ -13,6 +13,7 @@ from labshare.client import Client, TokenStore
 from labshare.client.store import Store
 from labshare.client.sync import Puller
 from labshare.client.tables import TABLES
+from labshare.demo.generate import LAST_BOOKING_DAY
 from tests.client.support import connect, fresh_server, load_demo, run_cli
 
 pytestmark = pytest.mark.e2e
@@ -58,7 +59,10 @@ def test_it_pulls_every_resource_into_duckdb_and_then_only_what_changed(server, 
     Booking.objects.filter(pk=deleted.pk).delete()
     created = Booking.objects.get(pk=cancelled.pk)
     created.pk = None
-    created.start_time = timezone.now() + timedelta(days=3)
+    # After the demo's last booking, so that it takes no slot the demo holds.
+    created.start_time = max(timezone.now(), datetime.combine(LAST_BOOKING_DAY, time(9), UTC)) + timedelta(
+        days=3
+    )
     created.end_time = created.start_time + timedelta(hours=2)
     created.status = BookingStatus.REQUESTED
     created.save()

@@ -72,8 +72,10 @@ class BookingAdmin(admin.ModelAdmin):
         "requester_group",
         "creator",
         "projects",
+        "funding_codes",
     )
-    readonly_fields = ("duration", "created_at", "updated_at")
+    # The family root follows from the equipment (Booking.derive_fields).
+    readonly_fields = ("root_equipment", "duration", "created_at", "updated_at")
     inlines = (NoteInline, ResponseInline)
     show_full_result_count = False
     list_per_page = 50

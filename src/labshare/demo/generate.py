@@ -32,6 +32,7 @@ from labshare.bookings.models import (
     CustomFormResponse,
     CustomFormVersion,
 )
+from labshare.bookings.pricing import cost_cents
 from labshare.demo import catalogue as cat
 from labshare.equipment.models import Category, Equipment
 from labshare.projects.models import FundingCode, Project
@@ -127,6 +128,11 @@ class Asset:
     instrument: cat.Instrument
     rate_cents: int
     popularity: float
+    parent_id: int | None = None
+
+    @property
+    def root_id(self) -> int:
+        return self.parent_id or self.id
 
 
 @dataclass
@@ -404,9 +410,14 @@ class DemoData:
             "parent_id",
             "manufacturing_year",
             "serial_number",
+            "booking_access",
+            "auto_approve_lab_members",
             "created_at",
             "updated_at",
         )
+        # Core facilities take external users and review every request; other labs lend
+        # within their organisation and book their own members at once.
+        access = {True: ("external", False), False: ("organisation", True)}
         statuses, status_weights = zip(*cat.AVAILABILITY, strict=True)
         for lab, wanted in zip(self.labs, per_lab, strict=True):
             parents, children, seen = [], [], Counter()
@@ -454,6 +465,7 @@ class DemoData:
                         None,
                         str(rng.randint(2008, 2024)),
                         f"SN-{rng.getrandbits(40):010X}",
+                        *access[lab.is_core],
                         timestamp(created),
                         timestamp(created + rng.randrange(200 * _DAY)),
                     )
@@ -461,7 +473,12 @@ class DemoData:
                 for child_name, child_model in instrument.children:
                     if rng.random() < 0.6 and len(parents) + len(children) < wanted:
                         child = Asset(
-                            self.ids.next(Equipment), lab, instrument, rate // 4, asset.popularity * 0.3
+                            self.ids.next(Equipment),
+                            lab,
+                            instrument,
+                            rate // 4,
+                            asset.popularity * 0.3,
+                            parent_id=asset.id,
                         )
                         self.assets.append(child)
                         lab.equipment.append(child.id)
@@ -483,6 +500,7 @@ class DemoData:
                                 asset.id,
                                 str(rng.randint(2010, 2024)),
                                 f"SN-{rng.getrandbits(40):010X}",
+                                *access[lab.is_core],
                                 timestamp(created + _DAY),
                                 timestamp(created + 2 * _DAY),
                             )
@@ -617,6 +635,7 @@ class DemoData:
     BOOKING_COLUMNS = (
         "id",
         "equipment_id",
+        "root_equipment_id",
         "provider_lab_id",
         "provider_organisation_id",
         "requester_id",
@@ -671,21 +690,24 @@ class DemoData:
             weekends = [first + d for d in range(days) if date.fromordinal(first + d).weekday() >= 5]
             drafts = []
             picks = Counter(rng.choices(range(len(self.assets)), cum_weights=cumulative, k=count))
+            families: dict[int, list[tuple[int, int, Asset]]] = {}
             for asset_index in sorted(picks):
                 asset = self.assets[asset_index]
-                booking_days = sorted(
-                    rng.choice(weekends) if rng.random() < 0.03 else rng.choice(weekdays)
+                families.setdefault(asset.root_id, []).extend(
+                    (rng.choice(weekends) if rng.random() < 0.03 else rng.choice(weekdays), asset.id, asset)
                     for _ in range(picks[asset_index])
                 )
-                for ordinal in booking_days:
+            # A child asset is used on its parent: one booking at a time per family.
+            for family in families.values():
+                for ordinal, _, asset in sorted(family, key=lambda day: day[:2]):
                     duration = rng.choice(asset.instrument.durations)
                     minute = 540 if duration >= 1440 else rng.choice((480, 510, 540, 570, 600, 660, 780, 840))
                     start = local_epoch(asset.lab.place.timezone, ordinal, minute)
-                    free_at = busy_until.get(asset.id, 0)
+                    free_at = busy_until.get(asset.root_id, 0)
                     if start < free_at:  # queue behind the previous booking, on a quarter hour
                         start = free_at + rng.choice((0, 900, 1800))
                         start += -start % 900
-                    busy_until[asset.id] = start + duration * 60
+                    busy_until[asset.root_id] = start + duration * 60
                     drafts.append((start, duration, asset))
             drafts.sort(key=lambda draft: (draft[0], draft[2].id))
             yield from self._booking_rows(drafts)
@@ -714,12 +736,19 @@ class DemoData:
             else:
                 updated = created + rng.randrange(max(1, start - created))
             updated = min(updated, _NOW, start)
-            cost = 0 if kind == "maintenance" else _cost(asset, duration, external=kind == "external")
+            cost = (
+                0
+                if kind == "maintenance"
+                else cost_cents(
+                    asset.rate_cents, asset.instrument.charging_type, duration, external=kind == "external"
+                )
+            )
             add_ons = rng.choice(cat.ADD_ONS) if kind != "maintenance" and rng.random() < 0.08 else ""
             bookings.append(
                 (
                     booking_id,
                     asset.id,
+                    asset.root_id,
                     lab.id,
                     lab.organisation_id,
                     requester,
@@ -850,19 +879,6 @@ def _lead_seconds(rng: random.Random) -> int:
     if draw < 0.85:
         return rng.randrange(2 * _DAY, 14 * _DAY)
     return rng.randrange(14 * _DAY, 60 * _DAY)
-
-
-def _cost(asset: Asset, duration: int, external: bool) -> int:
-    """Cents: the rate times the charged units; external requesters pay half as much again."""
-    rate = asset.rate_cents * 3 // 2 if external else asset.rate_cents
-    charging = asset.instrument.charging_type
-    if charging == "Per Hour":
-        return rate * duration // 60
-    if charging == "Per Day":
-        return rate * -(-duration // 1440)
-    if charging == "Per Booking":
-        return rate
-    return 0
 
 
 def _answers(rng: random.Random, fields: list[dict], start: int) -> list:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_account_hierarchy_triggers"),
-        ("bookings", "0003_booking_equipment_index_with_lab"),
+        ("bookings", "0005_booking_no_overlap_on_postgresql"),
         ("equipment", "0001_initial"),
         ("projects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
