@@ -3,10 +3,12 @@
 import os
 import secrets
 import time
+from datetime import UTC, datetime
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.dateparse import parse_datetime
 
 from labshare.accounts.models import User
 from labshare.demo import load
@@ -23,6 +25,19 @@ def booking_count(size: str) -> int:
     raise CommandError(f"--size must be small, medium, large or a positive number of bookings, not {size!r}.")
 
 
+def moment(text: str | None) -> datetime:
+    """--now: an ISO 8601 date-time (UTC without an offset); without it, this minute."""
+    if text is None:
+        return datetime.now(UTC).replace(second=0, microsecond=0)
+    try:
+        parsed = parse_datetime(text)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise CommandError(f"--now must be an ISO 8601 date-time such as 2026-07-01T00:00Z, not {text!r}.")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 class Command(BaseCommand):
     help = "Fill the database with a realistic, deterministic demo data set."
 
@@ -33,7 +48,14 @@ class Command(BaseCommand):
             help="small (2,000 bookings), medium (100,000), "
             "large (1,000,000) or a number of bookings. Default: small.",
         )
-        parser.add_argument("--seed", type=int, default=1, help="Same seed and size, same data. Default: 1.")
+        parser.add_argument(
+            "--seed", type=int, default=1, help="Same seed, size and --now, same data. Default: 1."
+        )
+        parser.add_argument(
+            "--now",
+            help='The data set\'s "now", an ISO 8601 date-time: bookings before it are past, later ones '
+            "upcoming. Default: this minute, so that the data never goes stale.",
+        )
         parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when the database already holds accounts."
         )
@@ -43,8 +65,11 @@ class Command(BaseCommand):
             help="Delete the existing accounts, users and everything hanging from them first.",
         )
 
-    def handle(self, *args, size: str, seed: int, if_empty: bool, replace: bool, **options) -> None:
+    def handle(
+        self, *args, size: str, seed: int, now: str | None, if_empty: bool, replace: bool, **options
+    ) -> None:
         bookings = booking_count(size)
+        now_moment = moment(now)
         if if_empty and load.holds_accounts():
             self.stdout.write("The database already holds accounts: demo data not loaded.")
             return
@@ -58,11 +83,14 @@ class Command(BaseCommand):
         with transaction.atomic():
             if replace:
                 load.empty_demo_tables()
-            counts = load.load(DemoData(bookings, seed, make_password(password)).batches())
+            counts = load.load(DemoData(bookings, seed, make_password(password), now=now_moment).batches())
             demo_application(owner=User.objects.get(email=ADMIN_EMAIL))
         seconds = time.monotonic() - started
-        self.stdout.write(f"Loaded the demo data set (size {size}, seed {seed}) in {seconds:.1f} s:")
+        self.stdout.write(
+            f"Loaded the demo data set (size {size}, seed {seed}, now {now_moment:%Y-%m-%dT%H:%MZ}) "
+            f"in {seconds:.1f} s:"
+        )
         for table, count in counts.items():
             self.stdout.write(f"  {table:<34} {count:>10,}")
         shown = "as set in " + PASSWORD_VARIABLE if os.environ.get(PASSWORD_VARIABLE) else password
-        self.stdout.write(f"Sign in as {ADMIN_EMAIL}, password: {shown}")
+        self.stdout.write(f"Sign in as {ADMIN_EMAIL} (or any demo user), password: {shown}")
