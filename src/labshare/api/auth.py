@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 
 from labshare.api.errors import ApiError, InsufficientScope, InvalidToken, MethodNotAllowed
 from labshare.api.timestamps import as_utc
@@ -132,7 +133,7 @@ def authenticate(request: HttpRequest) -> Token:
     )
 
 
-def api_view(scopes: tuple[str, ...]) -> Callable:
+def api_view(scopes: tuple[str, ...], methods: tuple[str, ...] = ("GET", "HEAD")) -> Callable:
     """Check the method, the token and its scopes (any one of `scopes` will do), then run the
     view; an ApiError raised anywhere below becomes its JSON answer."""
 
@@ -140,8 +141,8 @@ def api_view(scopes: tuple[str, ...]) -> Callable:
         @wraps(view)
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
-                if request.method not in ("GET", "HEAD"):
-                    raise MethodNotAllowed(f"{request.method} is not allowed here; use GET.")
+                if request.method not in methods:
+                    raise MethodNotAllowed(f"{request.method} is not allowed here; use {methods[0]}.")
                 token = authenticate(request)
                 if not token.scopes.intersection(scopes):
                     raise InsufficientScope(scopes)
@@ -153,3 +154,23 @@ def api_view(scopes: tuple[str, ...]) -> Callable:
         return checked
 
     return decorator
+
+
+def api_write_view(scopes: tuple[str, ...]) -> Callable:
+    """`api_view` for a POST: bearer tokens only, so no cookie CSRF check."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        return csrf_exempt(api_view(scopes, methods=("POST",))(view))
+
+    return decorator
+
+
+def by_method(**views: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """One path, a view per method (`get=`, `post=`); other methods go to the GET view,
+    which answers them 405."""
+
+    @csrf_exempt
+    def route(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return views.get(request.method.lower(), views["get"])(request, *args, **kwargs)
+
+    return route

@@ -1,6 +1,7 @@
 """The registration form, the consent form and the lab choice of an authorisation."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from oauth2_provider.forms import AllowForm
@@ -9,13 +10,7 @@ from oauth2_provider.validators import AllowedURIValidator
 from labshare.accounts.models import Account, AccountType, User
 from labshare.oauth.models import SCOPES, Application
 
-SCOPE_LABELS = {
-    "read_user": "Read user details",
-    "read_accounts": "Read accounts",
-    "read_equipment": "Read equipment",
-    "read_projects": "Read projects",
-    "read_bookings": "Read bookings",
-}
+SCOPE_LABELS: dict[str, str] = settings.OAUTH2_PROVIDER["SCOPES"]
 
 
 def labs_of(user: User) -> QuerySet[Account]:

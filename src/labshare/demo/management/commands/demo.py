@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from labshare.accounts.models import User
-from labshare.demo import load
+from labshare.demo import live, load
 from labshare.demo.generate import ADMIN_EMAIL, PASSWORD_VARIABLE, SIZES, DemoData
 from labshare.oauth.tokens import demo_application
 
@@ -23,6 +23,17 @@ def booking_count(size: str) -> int:
     if size.isdigit() and int(size) >= 1:
         return int(size)
     raise CommandError(f"--size must be small, medium, large or a positive number of bookings, not {size!r}.")
+
+
+def events_a_minute(rate: str) -> float:
+    number, _, unit = rate.partition("/")
+    try:
+        value = float(number)
+    except ValueError:
+        value = 0
+    if value <= 0 or unit not in ("", "min", "minute"):
+        raise CommandError(f"--rate must be a number of events a minute such as 30/min, not {rate!r}.")
+    return value
 
 
 def moment(text: str | None) -> datetime:
@@ -57,6 +68,16 @@ class Command(BaseCommand):
             "upcoming. Default: this minute, so that the data never goes stale.",
         )
         parser.add_argument(
+            "--live",
+            action="store_true",
+            help="Run the demo facility in real time instead of loading data: requests, approvals, "
+            "cancellations, notes, completions... through the booking functions. Stop with Ctrl-C.",
+        )
+        parser.add_argument(
+            "--rate", default="12/min", help="--live: events a minute, e.g. 30/min. Default: 12/min."
+        )
+        parser.add_argument("--events", type=int, help="--live: stop after this many events.")
+        parser.add_argument(
             "--if-empty", action="store_true", help="Do nothing when the database already holds accounts."
         )
         parser.add_argument(
@@ -68,8 +89,11 @@ class Command(BaseCommand):
     def handle(
         self, *args, size: str, seed: int, now: str | None, if_empty: bool, replace: bool, **options
     ) -> None:
-        bookings = booking_count(size)
         now_moment = moment(now)
+        if options["live"]:
+            self.run_live(seed, now_moment, events_a_minute(options["rate"]), options["events"])
+            return
+        bookings = booking_count(size)
         if if_empty and load.holds_accounts():
             self.stdout.write("The database already holds accounts: demo data not loaded.")
             return
@@ -94,3 +118,26 @@ class Command(BaseCommand):
             self.stdout.write(f"  {table:<34} {count:>10,}")
         shown = "as set in " + PASSWORD_VARIABLE if os.environ.get(PASSWORD_VARIABLE) else password
         self.stdout.write(f"Sign in as {ADMIN_EMAIL} (or any demo user), password: {shown}")
+
+    def run_live(self, seed: int, start: datetime, rate: float, limit: int | None) -> None:
+        if not load.holds_accounts():
+            raise CommandError("The database holds no demo data: run `labshare demo` first.")
+        interval = 60 / rate
+        self.stdout.write(
+            f"The demo facility runs at {rate:g} events a minute (seed {seed}); Ctrl-C stops it."
+        )
+        started, done = time.monotonic(), 0
+        try:
+            for event in live.LiveFacility(seed, start).events():
+                self.stdout.write(f"{event.kind:<15} {event.description}", ending="\n")
+                self.stdout.flush()
+                done += 1
+                if limit is not None and done >= limit:
+                    break
+                time.sleep(max(0.0, started + done * interval - time.monotonic()))
+        except KeyboardInterrupt:
+            pass
+        seconds = time.monotonic() - started
+        self.stdout.write(
+            f"{done} events in {seconds:.1f} s ({done / max(seconds, 1e-9) * 60:.0f} a minute)."
+        )
