@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml
 run: venv
 	$(BIN)/labshare migrate --no-input -v0
 	$(BIN)/labshare demo --size small --if-empty
+	@# The worker (periodic jobs) runs beside the server and stops with it.
+	$(BIN)/labshare worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PORT=$(PORT) $(BIN)/labshare serve
 
 # The suite on SQLite, then again on PostgreSQL when DATABASE_URL names one.

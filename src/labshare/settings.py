@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "labshare.oauth",
     "labshare.api",
     "labshare.demo",
+    "labshare.worker",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "labshare.bookings.context.navigation",
             ],
         },
     },
@@ -175,6 +178,28 @@ OAUTH2_PROVIDER = {
 # Fixed-window limits counted in the cache (shared by every process when REDIS_URL is set).
 LABSHARE_RATE_LIMIT = os.environ.get("LABSHARE_RATE_LIMIT", "60/minute")
 LABSHARE_SIGN_IN_RATE_LIMIT = os.environ.get("LABSHARE_SIGN_IN_RATE_LIMIT", "10/minute")
+
+# E-mail: the console by default; SMTP from EMAIL_URL (smtp://user:password@host:port,
+# smtps:// for TLS on connect, ?starttls for STARTTLS) or EMAIL_HOST and EMAIL_PORT.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Labshare <labshare@localhost>")
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+if EMAIL_URL:
+    _email = urlsplit(EMAIL_URL)
+    EMAIL_HOST = _email.hostname or "localhost"
+    EMAIL_PORT = _email.port or (465 if _email.scheme == "smtps" else 25)
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+    EMAIL_USE_TLS = "starttls" in _email.query
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    if not EMAIL_URL:
+        EMAIL_PORT = env_int("EMAIL_PORT", 25)
+    EMAIL_TIMEOUT = 10
+# The domain of the iCalendar UIDs in booking e-mails (booking-<id>@domain).
+LABSHARE_ICS_DOMAIN = os.environ.get("LABSHARE_ICS_DOMAIN", ALLOWED_HOSTS[0] if ALLOWED_HOSTS else "labshare")
 
 CORS_URLS_REGEX = r"^/v1/.*$"
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")

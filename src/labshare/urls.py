@@ -9,4 +9,6 @@ urlpatterns = [
     path("v1/", include("labshare.api.urls")),
     path("docs", include("labshare.api.docs_urls")),
     path("", include("labshare.oauth.urls")),
+    path("", include("labshare.equipment.urls")),
+    path("", include("labshare.bookings.urls")),
 ]

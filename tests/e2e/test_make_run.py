@@ -72,3 +72,4 @@ def test_it_serves_the_demo_from_a_clean_clone(tmp_path):
     assert re.search(r"bookings_booking +2,000\n", printed)
     assert "Sign in as admin@demo.labshare.test, password: as set in LABSHARE_DEMO_PASSWORD" in printed
     assert f'" http://127.0.0.1:{port}/v1/bookings' in printed
+    assert "worker: complete ended bookings" in printed

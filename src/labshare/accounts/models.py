@@ -157,6 +157,10 @@ class Account(models.Model):
         super().clean()
         hierarchy_errors(self)
 
+    @property
+    def zoneinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
 
 def hierarchy_errors(account: Account) -> None:
     """Raise a ValidationError naming the hierarchy rule the account breaks, if any."""

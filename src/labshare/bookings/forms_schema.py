@@ -134,23 +134,32 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def validate_answers(fields: list[dict], answers: Any) -> None:
-    """Refuse answers that do not fit the form version, naming the field."""
+def answer_errors(fields: list[dict], answers: Any) -> dict[int | None, str]:
+    """What is wrong with the answers, by field index (None: the list as a whole)."""
     if not isinstance(answers, list) or len(answers) != len(fields):
-        raise ValidationError({"answers": f"Expected a list of {len(fields)} answers, one per field."})
+        return {None: f"Expected a list of {len(fields)} answers, one per field."}
+    errors: dict[int | None, str] = {}
     for index, (field, value) in enumerate(zip(fields, answers, strict=True)):
         kind = field["type"]
         if kind in DISPLAY_ONLY:
             if value is not None:
-                raise ValidationError({"answers": f"{_label(index, field)} is not a question."})
+                errors[index] = f"{_label(index, field)} is not a question."
             continue
         if _is_empty(value):
             if field.get("validations", {}).get("isRequired"):
-                raise ValidationError({"answers": f"{_label(index, field)} is required."})
+                errors[index] = f"{_label(index, field)} is required."
             continue
         problem = _check_answer(kind, field, value)
         if problem:
-            raise ValidationError({"answers": f"{_label(index, field)} {problem}."})
+            errors[index] = f"{_label(index, field)} {problem}."
+    return errors
+
+
+def validate_answers(fields: list[dict], answers: Any) -> None:
+    """Refuse answers that do not fit the form version, naming the (first wrong) field."""
+    errors = answer_errors(fields, answers)
+    if errors:
+        raise ValidationError({"answers": next(iter(errors.values()))})
 
 
 def form_response(fields: list[dict], answers: list) -> list[dict]:

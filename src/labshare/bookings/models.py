@@ -7,7 +7,7 @@ from django.utils import timezone
 from labshare.accounts.models import Account, AccountType, Group, User
 from labshare.bookings.forms_schema import validate_answers, validate_form_fields
 from labshare.equipment.models import ChargingType, Equipment
-from labshare.projects.models import Project
+from labshare.projects.models import FundingCode, Project
 
 
 class BookingStatus(models.TextChoices):
@@ -16,6 +16,10 @@ class BookingStatus(models.TextChoices):
     COMPLETED = "Completed", "Completed"
     CANCELLED = "Cancelled", "Cancelled"
     DECLINED = "Declined", "Declined"
+
+
+# The statuses that hold a slot: no two such bookings overlap in one equipment family.
+ACTIVE_STATUSES = (BookingStatus.REQUESTED, BookingStatus.BOOKED)
 
 
 class BookingType(models.TextChoices):
@@ -28,6 +32,12 @@ class Booking(models.Model):
     """A slot on a piece of equipment, provided by its lab to a requester."""
 
     equipment = models.ForeignKey(Equipment, on_delete=models.PROTECT, related_name="bookings")
+    # The family the booking occupies: the equipment's parent, or the equipment itself. One
+    # Requested or Booked booking at a time per family (services.py; on PostgreSQL also an
+    # exclusion constraint, migration 0005).
+    root_equipment = models.ForeignKey(
+        Equipment, on_delete=models.PROTECT, related_name="family_bookings", db_index=False
+    )
     provider_lab = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="provided_bookings")
     provider_organisation = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -54,6 +64,7 @@ class Booking(models.Model):
     duration = models.PositiveIntegerField(help_text="Minutes between start and end.")
     add_ons = models.TextField(blank=True)
     projects = models.ManyToManyField(Project, blank=True, related_name="bookings")
+    funding_codes = models.ManyToManyField(FundingCode, blank=True, related_name="bookings")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -73,6 +84,7 @@ class Booking(models.Model):
             models.Index(fields=["provider_lab", "updated_at"], name="booking_lab_updated"),
             models.Index(fields=["provider_lab", "start_time"], name="booking_lab_start"),
             models.Index(fields=["requester_lab"], name="booking_requester_lab"),
+            models.Index(fields=["root_equipment", "start_time"], name="booking_family_start"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -91,17 +103,23 @@ class Booking(models.Model):
         return f"#{self.pk} {self.equipment} {self.start_time:%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs) -> None:
+        self.derive_fields()
+        if "update_fields" not in kwargs:
+            self.updated_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def derive_fields(self) -> None:
+        """Fill what follows from the equipment, the times and the labs (before full_clean too)."""
         if self.start_time and self.end_time:
             self.duration = int((self.end_time - self.start_time).total_seconds() // 60)
+        if self.equipment_id:
+            self.root_equipment_id = self.equipment.root_id
         if self.equipment_id and not self.provider_lab_id:
             self.provider_lab_id = self.equipment.lab_id
         if self.provider_lab_id and not self.provider_organisation_id:
             self.provider_organisation_id = self.provider_lab.organisation_id
         if self.requester_lab_id and not self.requester_organisation_id:
             self.requester_organisation_id = self.requester_lab.organisation_id
-        if "update_fields" not in kwargs:
-            self.updated_at = timezone.now()
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.start_time and self.end_time and self.end_time <= self.start_time:

@@ -34,6 +34,7 @@ from labshare.bookings.models import (
     CustomFormResponse,
     CustomFormVersion,
 )
+from labshare.bookings.pricing import cost_cents
 from labshare.demo import catalogue as cat
 from labshare.equipment.models import Category, Equipment
 from labshare.projects.models import FundingCode, Project
@@ -432,9 +433,14 @@ class DemoData:
             "parent_id",
             "manufacturing_year",
             "serial_number",
+            "booking_access",
+            "auto_approve_lab_members",
             "created_at",
             "updated_at",
         )
+        # Core facilities take external users and review every request; other labs lend
+        # within their organisation and book their own members at once.
+        access = {True: ("external", False), False: ("organisation", True)}
         statuses, status_weights = zip(*cat.AVAILABILITY, strict=True)
         for lab, wanted in zip(self.labs, per_lab, strict=True):
             parents, children, seen = [], [], Counter()
@@ -482,6 +488,7 @@ class DemoData:
                         None,
                         str(rng.randint(2008, 2024)),
                         f"SN-{rng.getrandbits(40):010X}",
+                        *access[lab.is_core],
                         timestamp(created),
                         timestamp(created + rng.randrange(200 * _DAY)),
                     )
@@ -510,6 +517,7 @@ class DemoData:
                                 asset.id,
                                 str(rng.randint(2010, 2024)),
                                 f"SN-{rng.getrandbits(40):010X}",
+                                *access[lab.is_core],
                                 timestamp(created + _DAY),
                                 timestamp(created + 2 * _DAY),
                             )
@@ -648,6 +656,7 @@ class DemoData:
     BOOKING_COLUMNS = (
         "id",
         "equipment_id",
+        "root_equipment_id",
         "provider_lab_id",
         "provider_organisation_id",
         "requester_id",
@@ -755,12 +764,19 @@ class DemoData:
             else:
                 updated = created + rng.randrange(max(1, start - created))
             updated = min(updated, self.now, start)
-            cost = 0 if kind == "maintenance" else _cost(asset, duration, external=kind == "external")
+            cost = (
+                0
+                if kind == "maintenance"
+                else cost_cents(
+                    asset.rate_cents, asset.instrument.charging_type, duration, external=kind == "external"
+                )
+            )
             add_ons = rng.choice(cat.ADD_ONS) if kind != "maintenance" and rng.random() < 0.08 else ""
             bookings.append(
                 (
                     booking_id,
                     asset.id,
+                    asset.root,
                     lab.id,
                     lab.organisation_id,
                     requester,
@@ -927,19 +943,6 @@ def _lead_seconds(rng: random.Random) -> int:
     if draw < 0.85:
         return rng.randrange(2 * _DAY, 14 * _DAY)
     return rng.randrange(14 * _DAY, 60 * _DAY)
-
-
-def _cost(asset: Asset, duration: int, external: bool) -> int:
-    """Cents: the rate times the charged units; external requesters pay half as much again."""
-    rate = asset.rate_cents * 3 // 2 if external else asset.rate_cents
-    charging = asset.instrument.charging_type
-    if charging == "Per Hour":
-        return rate * duration // 60
-    if charging == "Per Day":
-        return rate * -(-duration // 1440)
-    if charging == "Per Booking":
-        return rate
-    return 0
 
 
 def _answers(rng: random.Random, fields: list[dict], start: int) -> list:

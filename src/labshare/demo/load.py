@@ -83,7 +83,7 @@ def load(batches: Iterable[Batch]) -> Counter:
             _insert(batch)
             counts[batch.model._meta.db_table] += len(batch.rows)
         return counts
-    with _indexes_and_foreign_keys_deferred():
+    with _indexes_and_constraints_deferred():
         for batch in batches:
             _copy(batch)
             counts[batch.model._meta.db_table] += len(batch.rows)
@@ -92,11 +92,13 @@ def load(batches: Iterable[Batch]) -> Counter:
 
 
 @contextmanager
-def _indexes_and_foreign_keys_deferred() -> Iterator[None]:
-    """Drop the demo tables' plain indexes and foreign keys, and build them again after the load.
+def _indexes_and_constraints_deferred() -> Iterator[None]:
+    """Drop the demo tables' plain indexes, foreign keys and exclusion constraints (bookings'
+    no-overlap rule), and build them again after the load.
 
     As pg_restore does: building an index once and checking a foreign key with one join is
-    many times faster than keeping them up row by row. It all happens in the caller's
+    many times faster than keeping them up row by row; an exclusion constraint added back
+    checks every row at once, so a load that overlaps fails as a whole. It all happens in the caller's
     transaction, so a failed load leaves the schema as it was.
     """
     tables = [model._meta.db_table for model in DEMO_MODELS]
@@ -112,12 +114,12 @@ def _indexes_and_foreign_keys_deferred() -> Iterator[None]:
         cursor.execute(
             """SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
                JOIN pg_class t ON t.oid = c.conrelid
-               WHERE c.contype = 'f' AND t.relname = ANY(%s)
+               WHERE c.contype IN ('f', 'x') AND t.relname = ANY(%s)
                  AND t.relnamespace = current_schema()::regnamespace""",
             [tables],
         )
-        foreign_keys = cursor.fetchall()
-        for table, name, _ in foreign_keys:
+        constraints = cursor.fetchall()
+        for table, name, _ in constraints:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
         for name, _ in indexes:
             cursor.execute(f"DROP INDEX {name}")
@@ -126,7 +128,7 @@ def _indexes_and_foreign_keys_deferred() -> Iterator[None]:
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _, definition in indexes:
             cursor.execute(definition)
-        for table, name, definition in foreign_keys:
+        for table, name, definition in constraints:
             cursor.execute(
                 f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
             )

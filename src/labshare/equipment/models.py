@@ -39,6 +39,14 @@ class ChargingType(models.TextChoices):
     FREE = "Free", "Free"
 
 
+class BookingAccess(models.TextChoices):
+    """Who may book a piece of equipment besides its own lab."""
+
+    LAB = "lab", "Internal only: the lab's members"
+    ORGANISATION = "organisation", "The lab's organisation"
+    EXTERNAL = "external", "External users too"
+
+
 class Equipment(models.Model):
     """A bookable instrument; a child asset names its parent."""
 
@@ -75,6 +83,12 @@ class Equipment(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    booking_access = models.CharField(
+        max_length=12, choices=BookingAccess.choices, default=BookingAccess.ORGANISATION
+    )
+    auto_approve_lab_members = models.BooleanField(
+        default=False, help_text="Requests by the lab's own members are Booked at once."
+    )
     manufacturing_year = models.CharField(max_length=4, blank=True)
     serial_number = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -99,6 +113,11 @@ class Equipment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def root_id(self) -> int | None:
+        """The asset whose family this one books: its parent, or itself."""
+        return self.parent_id or self.pk
 
     def clean(self) -> None:
         if self.lab_id and self.lab.account_type != AccountType.LAB:

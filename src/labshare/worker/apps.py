@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WorkerConfig(AppConfig):
+    name = "labshare.worker"
+    verbose_name = "Periodic jobs"

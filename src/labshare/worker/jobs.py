@@ -1,0 +1,18 @@
+"""The periodic jobs `labshare worker` runs: add a job by adding it to JOBS."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from labshare.bookings.services import complete_ended_bookings
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every_seconds: float
+    run: Callable[[], int | None]  # returns how many things it did, if it counts
+
+
+JOBS: list[Job] = [
+    Job("complete ended bookings", 60, lambda: complete_ended_bookings()),
+]
