@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from labshare.accounts import services as accounts
@@ -58,6 +59,8 @@ class LiveFacility:
                 described = action()
             except services.BookingError as refused:
                 described = f"refused: {refused.message}"
+            except PermissionDenied as refused:
+                described = f"refused: {refused}"
             yield Event(kind, described or "nothing to do")
 
     # Picking, in a fixed order -------------------------------------------------------

@@ -5,6 +5,7 @@ import secrets
 import time
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -23,6 +24,9 @@ def booking_count(size: str) -> int:
     if size.isdigit() and int(size) >= 1:
         return int(size)
     raise CommandError(f"--size must be small, medium, large or a positive number of bookings, not {size!r}.")
+
+
+CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
 
 
 def events_a_minute(rate: str) -> float:
@@ -123,6 +127,9 @@ class Command(BaseCommand):
         if not load.holds_accounts():
             raise CommandError("The database holds no demo data: run `labshare demo` first.")
         interval = 60 / rate
+        if settings.EMAIL_BACKEND == CONSOLE_EMAIL:
+            # The facility's e-mails would bury its events; a real SMTP server still gets them.
+            settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
         self.stdout.write(
             f"The demo facility runs at {rate:g} events a minute (seed {seed}); Ctrl-C stops it."
         )
