@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 run: venv
 	$(BIN)/labshare migrate --no-input -v0
 	$(BIN)/labshare demo --size small --if-empty
+	@echo "To keep the demo facility moving, run in another terminal: $(BIN)/labshare demo --live"
 	@# The worker (periodic jobs) runs beside the server and stops with it.
 	$(BIN)/labshare worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	PORT=$(PORT) $(BIN)/labshare serve

@@ -75,7 +75,7 @@ def unusable_parameter(request: HttpRequest) -> str | None:
 def refusal(request: HttpRequest, parameter: str) -> HttpResponse:
     description = f"{parameter} contains a NUL character or a lone surrogate."
     if request.path_info.startswith("/v1/") or request.path_info == "/v1":
-        return BadParameter(description, parameter).response()
+        return BadParameter(description, parameter).response(request)
     if request.path_info.startswith(OAUTH_JSON_PATHS):
         return oauth_error("invalid_request", description, parameter=parameter)
     return HttpResponse(f"Bad request: {description}\n", status=400, content_type="text/plain; charset=utf-8")

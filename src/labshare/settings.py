@@ -187,6 +187,7 @@ OAUTH2_PROVIDER = {
         "read_equipment": "Read equipment",
         "read_projects": "Read projects",
         "read_bookings": "Read bookings",
+        "write_bookings": "Request, cancel, approve and decline bookings, and add notes",
     },
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": 600,
     "ACCESS_TOKEN_EXPIRE_SECONDS": 7200,

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.core.management import call_command
 
 from labshare.accounts.models import User
+from labshare.demo.generate import REFERENCE_NOW
 from labshare.oauth.forms import labs_of
 from labshare.oauth.models import SCOPES
 from labshare.oauth.tokens import issue_tokens
@@ -21,7 +22,7 @@ DEMO_ADMIN = "admin@demo.labshare.test"
 
 
 def load_demo(size: str | int = "small", seed: int = 1) -> None:
-    call_command("demo", size=str(size), seed=seed, stdout=io.StringIO())
+    call_command("demo", size=str(size), seed=seed, now=REFERENCE_NOW.isoformat(), stdout=io.StringIO())
 
 
 def create_app(owner: str | None = None, redirect_uri: str = "http://127.0.0.1/callback") -> dict:

@@ -3,6 +3,8 @@ import io
 import pytest
 from django.core.management import call_command
 
+from labshare.demo.generate import REFERENCE_NOW
+
 DEMO_PASSWORD = "demo password for tests"
 
 
@@ -15,4 +17,4 @@ def demo_password(monkeypatch) -> str:
 @pytest.fixture
 def small_demo(db, demo_password) -> None:
     """The data set `make run` loads."""
-    call_command("demo", size="small", seed=1, stdout=io.StringIO())
+    call_command("demo", size="small", seed=1, now=REFERENCE_NOW.isoformat(), stdout=io.StringIO())

@@ -62,6 +62,7 @@ def test_it_prints_a_curl_with_a_token_for_the_admins_labs(db, demo_password):
         "read_equipment",
         "read_projects",
         "read_bookings",
+        "write_bookings",
     }
     authorisation = Authorisation.objects.get(user=access_token.user, application=access_token.application)
     admin_labs = Account.objects.filter(memberships__user=access_token.user)

@@ -2,12 +2,14 @@
 
 import hashlib
 import io
+import statistics
 import zoneinfo
-from datetime import timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
 from labshare.accounts.models import Account, AccountType, Group, Membership, Role, User, hierarchy_errors
@@ -20,7 +22,7 @@ from labshare.bookings.models import (
     CustomFormResponse,
     CustomFormVersion,
 )
-from labshare.demo.generate import ADMIN_EMAIL, REFERENCE_NOW
+from labshare.demo.generate import ADMIN_EMAIL, REFERENCE_NOW, TERM_MONTHS, DemoData
 from labshare.demo.load import DEMO_MODELS
 from labshare.equipment.models import Equipment
 from labshare.oauth.models import Application
@@ -37,17 +39,83 @@ def digest() -> str:
     return sha.hexdigest()
 
 
-def load(seed: int, size: str = "300") -> None:
-    call_command("demo", size=size, seed=seed, replace=True, stdout=io.StringIO())
+def load(seed: int, size: str = "300", now: str = "2026-07-01T00:00Z") -> None:
+    call_command("demo", size=size, seed=seed, now=now, replace=True, stdout=io.StringIO())
 
 
-def test_it_loads_the_same_rows_for_the_same_seed(db, demo_password):
+def test_it_loads_the_same_rows_for_the_same_seed_and_now(db, demo_password):
     load(seed=7)
     first = digest()
     load(seed=7)
     assert digest() == first
     load(seed=8)
     assert digest() != first
+    load(seed=7, now="2026-07-02T00:00Z")
+    assert digest() != first
+
+
+def test_it_hangs_every_date_from_its_now(db, demo_password):
+    now = datetime(2027, 3, 10, 14, 30, tzinfo=UTC)
+    load(seed=3, size="500", now=now.isoformat())
+    past = {BookingStatus.COMPLETED, BookingStatus.CANCELLED, BookingStatus.DECLINED}
+    bookings = list(Booking.objects.all())
+    assert min(b.start_time for b in bookings) >= now - timedelta(days=19 * 31)
+    assert max(b.end_time for b in bookings) <= now + timedelta(days=8 * 31)
+    assert any(b.end_time <= now for b in bookings) and any(b.start_time > now for b in bookings)
+    for booking in bookings:
+        assert (booking.status in past) == (booking.end_time <= now)
+        assert booking.updated_at <= now
+    assert max(User.objects.values_list("date_joined", flat=True)) < now
+
+
+def test_it_refuses_a_now_that_is_not_a_date_time(db, demo_password):
+    with pytest.raises(CommandError, match="--now"):
+        load(seed=1, now="next tuesday")
+
+
+def term_time_utilisation(data: DemoData) -> dict[int, float]:
+    """Each instrument's booked share (Requested, Booked, Completed) of its bookable hours,
+    weekdays 08:00-18:00 in its lab's time zone, over the term-time months before "now"."""
+    rows = [
+        dict(zip(batch.columns, row, strict=True))
+        for batch in data.batches()
+        if batch.model is Booking
+        for row in batch.rows
+    ]
+    assets = {asset.id: asset for asset in data.assets}
+    booked: Counter = Counter()
+    now = datetime.fromtimestamp(data.now, UTC)
+    for record in rows:
+        start = datetime.fromisoformat(record["start_time"]).replace(tzinfo=UTC)
+        end = datetime.fromisoformat(record["end_time"]).replace(tzinfo=UTC)
+        if record["status"] in ("Cancelled", "Declined") or end > now:
+            continue
+        asset = assets[record["equipment_id"]]
+        zone = zoneinfo.ZoneInfo(asset.lab.place.timezone)
+        day = start.astimezone(zone).date()
+        while datetime.combine(day, datetime.min.time(), zone) < end:
+            opens = datetime.combine(day, datetime.min.time(), zone).replace(hour=8)
+            if day.weekday() < 5 and day.month in TERM_MONTHS:
+                overlap = min(end, opens.replace(hour=18)) - max(start, opens)
+                booked[asset.root] += max(overlap, timedelta(0)) / timedelta(hours=1)
+            day += timedelta(days=1)
+    first = date.fromordinal(data.months[0][0])
+    days = (first + timedelta(days=n) for n in range((now.date() - first).days))
+    bookable = 10 * sum(1 for day in days if day.weekday() < 5 and day.month in TERM_MONTHS)
+    return {asset.id: booked[asset.id] / bookable for asset in data.assets if asset.root == asset.id}
+
+
+@pytest.mark.parametrize("bookings", [2_000, 20_000])
+def test_it_keeps_instruments_as_busy_as_a_facility_s(bookings):
+    data = DemoData(bookings, seed=1)
+    shares = term_time_utilisation(data)
+    labs = {asset.id: asset.lab for asset in data.assets}
+    core = sorted((share for asset, share in shares.items() if labs[asset].is_core), reverse=True)
+    # The busiest core instruments 40-80 % of their bookable hours, the long tail under 20 %.
+    assert 0.4 <= core[0] <= 0.8
+    assert all(0.2 <= share <= 0.8 for share in core[:3])
+    assert all(share < 0.2 for asset, share in shares.items() if not labs[asset].is_core)
+    assert statistics.median(shares.values()) < 0.2
 
 
 def test_it_builds_the_account_hierarchy(small_demo):
@@ -76,7 +144,14 @@ def test_it_gives_the_demo_administrator_labs_to_run_and_labs_to_use(small_demo,
     assert roles == {Role.ADMINISTRATOR, Role.MEMBER}
     assert Application.objects.filter(user=admin).exists()
     assert not User.objects.exclude(pk=admin.pk).filter(Q(is_staff=True) | Q(is_superuser=True))
-    assert not any(user.has_usable_password() for user in User.objects.exclude(pk=admin.pk))
+
+
+def test_it_lets_every_demo_user_sign_in_with_the_demo_password(small_demo, demo_password):
+    users = User.objects.exclude(email=ADMIN_EMAIL).filter(is_active=True).order_by("pk")
+    assert users.count() > 50
+    for user in users[:: users.count() // 5]:
+        assert user.check_password(demo_password)
+        assert not user.check_password("not the demo password")
 
 
 def test_it_hangs_child_assets_under_a_parent_in_the_same_lab(small_demo):

@@ -19,8 +19,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 
-from labshare.api.errors import ALLOWED_METHODS, ApiError, InsufficientScope, InvalidToken, MethodNotAllowed
+from labshare.api.errors import ApiError, InsufficientScope, InvalidToken, MethodNotAllowed
 from labshare.api.timestamps import as_utc
 
 TOKEN_CACHE_SECONDS = 5
@@ -136,7 +137,7 @@ def authenticate(request: HttpRequest) -> Token:
     )
 
 
-def api_view(scopes: tuple[str, ...] | None) -> Callable:
+def api_view(scopes: tuple[str, ...] | None, methods: tuple[str, ...] = ("GET", "HEAD")) -> Callable:
     """Check the method, the token and its scopes (any one of `scopes` will do; None for a public
     endpoint), then run the view; an ApiError raised anywhere below becomes its JSON answer."""
 
@@ -145,9 +146,11 @@ def api_view(scopes: tuple[str, ...] | None) -> Callable:
         def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
                 if request.method == "OPTIONS":
-                    return HttpResponse(status=204, headers={"Allow": ALLOWED_METHODS})
-                if request.method not in ("GET", "HEAD"):
-                    raise MethodNotAllowed(f"{request.method} is not allowed here; use GET.")
+                    return HttpResponse(status=204, headers={"Allow": allowed(methods)})
+                if request.method not in methods:
+                    raise MethodNotAllowed(
+                        f"{request.method} is not allowed here; use {methods[0]}.", allowed(methods)
+                    )
                 if scopes is not None:
                     token = authenticate(request)
                     if not token.scopes.intersection(scopes):
@@ -159,6 +162,34 @@ def api_view(scopes: tuple[str, ...] | None) -> Callable:
 
         # Bearer tokens only: no cookie, so nothing for a cross-site request to ride on.
         checked.csrf_exempt = True
+        checked.methods = methods
         return checked
 
     return decorator
+
+
+def api_write_view(scopes: tuple[str, ...]) -> Callable:
+    """`api_view` for a POST."""
+    return api_view(scopes, methods=("POST",))
+
+
+def allowed(methods: tuple[str, ...]) -> str:
+    return ", ".join((*methods, "OPTIONS"))
+
+
+def by_method(*views: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """One path served by several `api_view`s, each for its own methods."""
+    methods = tuple(method for view in views for method in view.methods)
+    by_name = {method: view for view in views for method in view.methods}
+
+    @csrf_exempt
+    def route(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "OPTIONS":
+            return HttpResponse(status=204, headers={"Allow": allowed(methods)})
+        view = by_name.get(request.method)
+        if view is None:
+            error = MethodNotAllowed(f"{request.method} is not allowed here.", allowed(methods))
+            return error.response(request)
+        return view(request, *args, **kwargs)
+
+    return route

@@ -80,15 +80,16 @@ class InsufficientScope(ApiError):
         return {"WWW-Authenticate": challenge}
 
 
-ALLOWED_METHODS = "GET, HEAD, OPTIONS"
-
-
 class MethodNotAllowed(ApiError):
     status = 405
     error = "method_not_allowed"
 
+    def __init__(self, description: str, allow: str = "GET, HEAD, OPTIONS") -> None:
+        super().__init__(description)
+        self.allow = allow
+
     def headers(self, request: HttpRequest) -> dict[str, str]:
-        return {"Allow": ALLOWED_METHODS}
+        return {"Allow": self.allow}
 
 
 def json_response(body: object, status: int = 200) -> HttpResponse:

@@ -5,8 +5,8 @@ Ids are matched as any path segment so that a non-integer id gets a JSON 400, no
 
 from django.urls import path, re_path
 
-from labshare.api import views
-from labshare.api.auth import api_view
+from labshare.api import views, writes
+from labshare.api.auth import api_view, by_method
 from labshare.api.errors import unknown_route
 from labshare.oauth.discovery import protected_resource_metadata
 
@@ -15,8 +15,12 @@ urlpatterns = [
     path("accounts/<str:account_id>", views.account, name="api-account"),
     path("accounts/<str:account_id>/projects", views.projects, name="api-projects"),
     path("accounts/<str:account_id>/projects/<str:project_id>", views.project, name="api-project"),
-    path("bookings", views.bookings, name="api-bookings"),
+    path("bookings", by_method(views.bookings, writes.create_booking), name="api-bookings"),
     path("bookings/<str:booking_id>", views.booking, name="api-booking"),
+    path("bookings/<str:booking_id>/cancel", writes.cancel_view, name="api-booking-cancel"),
+    path("bookings/<str:booking_id>/approve", writes.approve_view, name="api-booking-approve"),
+    path("bookings/<str:booking_id>/decline", writes.decline_view, name="api-booking-decline"),
+    path("bookings/<str:booking_id>/notes", writes.note_view, name="api-booking-notes"),
     path(
         "custom_form_response/<str:response_id>",
         views.custom_form_response,

@@ -372,3 +372,11 @@ def complete_ended_bookings(*, now: datetime | None = None) -> int:
     if count:  # a bulk update sends no signals: renew the API's data version here
         now_and_on_commit(bump_data_version)
     return count
+
+
+@transaction.atomic
+def delete_booking(*, booking: Booking, by: User) -> None:
+    """A provider lab administrator deletes a booking, with its notes and form response."""
+    booking = _locked(booking)
+    _provider_administrator(booking, by, "delete")
+    booking.delete()

@@ -1,10 +1,11 @@
 """A deterministic, realistic demo data set, generated as batches of rows to bulk-load.
 
-Same seed and size, same rows: one random.Random(seed) drives every choice, in a fixed
-order, and no wall clock is read. Dates are anchored to constants: accounts, users and
-equipment are created in 2022-2024, bookings run from 2025-01-01 to 2026-12-31, and the
-data set's "now" is REFERENCE_NOW (2026-07-01 00:00 UTC): bookings that ended before it
-are Completed, Cancelled or Declined, later ones Booked or Requested.
+Same seed, size and "now", same rows: one random.Random(seed) drives every choice, in a
+fixed order, and no wall clock is read. Every date hangs from the data set's "now" (the
+moment `labshare demo` runs, or its `--now`): accounts, users and equipment are created in
+the years before it, and bookings run from some months before it (as many as it takes for
+the instruments to be as busy as a real facility's) to six months after it. Bookings that
+ended before "now" are Completed, Cancelled or Declined, later ones Booked or Requested.
 
 Rows are plain tuples with explicit ids (the database is empty when they load), and
 times are UTC strings "YYYY-MM-DD HH:MM:SS" that both PostgreSQL (session time zone UTC)
@@ -18,7 +19,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from functools import cache
+from functools import cache, cached_property
+from itertools import pairwise
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -40,15 +42,20 @@ from labshare.projects.models import FundingCode, Project
 ADMIN_EMAIL = "admin@demo.labshare.test"
 PASSWORD_VARIABLE = "LABSHARE_DEMO_PASSWORD"
 SIZES = {"small": 2_000, "medium": 100_000, "large": 1_000_000}
+# The calendar the anchors below are written in; a data set's own "now" shifts them all.
 REFERENCE_NOW = datetime(2026, 7, 1, tzinfo=UTC)
-FIRST_BOOKING_DAY = date(2025, 1, 1)
-LAST_BOOKING_DAY = date(2026, 12, 31)
+FUTURE_MONTHS = 6
+FUTURE_DECAY = 0.55  # each month further ahead holds this share of the bookings of the one before
+PAST_MONTHS = (3, 18)  # the fewest and the most months of history
+# Bookable hours: weekdays from 08:00 to 18:00, in the lab's time zone.
+DAY_OPENS, DAY_CLOSES = 8 * 60, 18 * 60
 UNUSABLE_PASSWORD = "!demo"  # Django treats a hash starting with "!" as "cannot sign in".
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_NOW = int(REFERENCE_NOW.timestamp())
 _DAY = 86_400
 _MONTH_SEASONALITY = (1.0, 1.1, 1.15, 1.05, 1.1, 1.0, 0.9, 0.6, 1.05, 1.15, 1.1, 0.7)
+TERM_MONTHS = frozenset(m for m, weight in enumerate(_MONTH_SEASONALITY, start=1) if weight >= 1.0)
+_FIRST_STARTS = (480, 480, 510, 540, 540, 570, 600, 660, 780)  # a day's first booking, minutes
 
 
 class Batch(NamedTuple):
@@ -127,12 +134,15 @@ class Asset:
     lab: Lab
     instrument: cat.Instrument
     rate_cents: int
-    popularity: float
-    parent_id: int | None = None
+    # The share of its bookable hours it is booked for in a term-time month.
+    utilisation: float
+    # The asset whose calendar it shares: a child asset is booked on its parent's.
+    root: int
 
     @property
-    def root_id(self) -> int:
-        return self.parent_id or self.id
+    def bookings_a_day(self) -> float:
+        durations = self.instrument.durations
+        return self.utilisation * (DAY_CLOSES - DAY_OPENS) / (sum(durations) / len(durations))
 
 
 @dataclass
@@ -149,20 +159,33 @@ class Counters:
 class DemoData:
     """The demo data set for `bookings` bookings and a seed; `batches()` yields its rows."""
 
-    def __init__(self, bookings: int, seed: int, admin_password_hash: str = UNUSABLE_PASSWORD):
+    def __init__(
+        self,
+        bookings: int,
+        seed: int,
+        password_hash: str = UNUSABLE_PASSWORD,
+        now: datetime = REFERENCE_NOW,
+    ):
         if bookings < 1:
             raise ValueError("The demo data set needs at least one booking.")
         self.booking_count = bookings
         self.rng = random.Random(seed)
-        self.admin_password_hash = admin_password_hash
+        self.password_hash = password_hash
+        self.now = int(now.timestamp())
+        # Whole days, so that the anchors keep their weekdays.
+        self.shift = (now.astimezone(UTC).date() - REFERENCE_NOW.date()).days * _DAY
         self.lab_count = max(12, bookings // 2_000)
-        self.equipment_target = max(self.lab_count * 4, bookings // 50)
+        self.equipment_target = max(self.lab_count * 3 // 2, bookings // 200)
         self.ids = Counters()
         self.labs: list[Lab] = []
         self.assets: list[Asset] = []
         self.organisation_labs: dict[int, list[Lab]] = {}
         self.memberships: list[tuple[int, Lab]] = []
         self.organisation_domain: dict[int, str] = {}
+
+    def anchor(self, year: int, month: int, day: int) -> int:
+        """An anchor of the reference calendar, moved to this data set's "now"."""
+        return epoch(year, month, day) + self.shift
 
     def batches(self) -> Iterator[Batch]:
         yield from self._accounts()
@@ -196,7 +219,7 @@ class DemoData:
                 name = f"{name} ({len(names) + 1})"
             names.add(name)
             organisation_id = self.ids.next(Account)
-            created = epoch(2022, 1, 1) + rng.randrange(365 * _DAY)
+            created = self.anchor(2022, 1, 1) + rng.randrange(365 * _DAY)
             organisations.append(
                 (
                     organisation_id,
@@ -245,7 +268,7 @@ class DemoData:
         for _ in range(independent):
             sector = rng.choice(("academia", "industry", "non_profit"))
             lab = self._lab(None, rng.choice(cat.PLACES), sector, is_core=rng.random() < 0.3)
-            labs.append(self._lab_row(lab, None, epoch(2022, 6, 1)))
+            labs.append(self._lab_row(lab, None, self.anchor(2022, 6, 1)))
         yield Batch(Account, columns(Account), organisations)
         yield Batch(Account, columns(Account), departments)
         yield Batch(Account, columns(Account), labs)
@@ -286,7 +309,7 @@ class DemoData:
         users = [
             (
                 self.ids.next(User),
-                self.admin_password_hash,
+                self.password_hash,
                 None,
                 True,
                 ADMIN_EMAIL,
@@ -295,7 +318,7 @@ class DemoData:
                 "academia",
                 True,
                 True,
-                timestamp(epoch(2022, 1, 3)),
+                timestamp(self.anchor(2022, 1, 3)),
             )
         ]
         self.admin_id = users[0][0]
@@ -312,11 +335,11 @@ class DemoData:
             for position in range(size):
                 user_id = self.ids.next(User)
                 first, last = rng.choice(cat.FIRST_NAMES), rng.choice(cat.LAST_NAMES)
-                joined = epoch(2022, 1, 1) + rng.randrange(1000 * _DAY)
+                joined = self.anchor(2022, 1, 1) + rng.randrange(1000 * _DAY)
                 users.append(
                     (
                         user_id,
-                        UNUSABLE_PASSWORD,
+                        self.password_hash,
                         None,
                         False,
                         f"{first}.{last}.{user_id}@{domain}".lower(),
@@ -336,7 +359,7 @@ class DemoData:
                 siblings = self.organisation_labs.get(lab.organisation_id) or self.labs
                 other = rng.choice(siblings)
                 if other is not lab and user_id not in other.members and user_id not in other.administrators:
-                    join(user_id, other, "member", epoch(2024, 6, 1) + rng.randrange(180 * _DAY))
+                    join(user_id, other, "member", self.anchor(2024, 6, 1) + rng.randrange(180 * _DAY))
         # The demo administrator runs two labs of the first organisation and is a plain
         # member of an independent lab and of a lab elsewhere.
         first_organisation = self.organisation_labs[self.labs[0].organisation_id]
@@ -352,7 +375,7 @@ class DemoData:
             (elsewhere, "member"),
         ):
             if self.admin_id not in lab.administrators + lab.members:
-                join(self.admin_id, lab, role, epoch(2022, 2, 1))
+                join(self.admin_id, lab, role, self.anchor(2022, 2, 1))
         yield Batch(
             User,
             (
@@ -429,21 +452,21 @@ class DemoData:
                 low, high = instrument.rate
                 rate = int(rng.randint(low, high) * cat.CURRENCY_SCALE[lab.place.currency] * 100)
                 status = rng.choices(statuses, weights=status_weights)[0]
+                asset_id = self.ids.next(Equipment)
                 asset = Asset(
-                    self.ids.next(Equipment),
+                    asset_id,
                     lab,
                     instrument,
                     rate,
-                    instrument.popularity
-                    * rng.lognormvariate(0, 0.6)
-                    * (0.2 if status != "Available" else 1),
+                    _utilisation(rng, lab, instrument, available=status == "Available"),
+                    asset_id,
                 )
                 self.assets.append(asset)
                 lab.equipment.append(asset.id)
                 room = rng.choice(cat.ROOMS).format(
                     b=rng.choice("ABCDEFG"), n=rng.randint(1, 40) * 10 + rng.randint(0, 9)
                 )
-                created = epoch(2022, 6, 1) + rng.randrange(900 * _DAY)
+                created = self.anchor(2022, 6, 1) + rng.randrange(900 * _DAY)
                 contact = rng.choice(staff) if rng.random() < 0.9 else None
                 common = (lab.place.city, lab.place.country, lab.place.currency, instrument.charging_type)
                 parents.append(
@@ -472,14 +495,8 @@ class DemoData:
                 )
                 for child_name, child_model in instrument.children:
                     if rng.random() < 0.6 and len(parents) + len(children) < wanted:
-                        child = Asset(
-                            self.ids.next(Equipment),
-                            lab,
-                            instrument,
-                            rate // 4,
-                            asset.popularity * 0.3,
-                            parent_id=asset.id,
-                        )
+                        child_id = self.ids.next(Equipment)
+                        child = Asset(child_id, lab, instrument, rate // 4, asset.utilisation * 0.1, asset.id)
                         self.assets.append(child)
                         lab.equipment.append(child.id)
                         children.append(
@@ -520,7 +537,7 @@ class DemoData:
                 cat.GROUP_NAMES, k=rng.randint(2, 3) if lab.is_core else rng.randint(1, 2)
             ):
                 group_id = self.ids.next(Group)
-                created = epoch(2024, 1, 1) + rng.randrange(300 * _DAY)
+                created = self.anchor(2024, 1, 1) + rng.randrange(300 * _DAY)
                 groups.append(
                     (
                         group_id,
@@ -548,7 +565,7 @@ class DemoData:
                 project_id = self.ids.next(Project)
                 lab.projects.append(project_id)
                 lead = rng.choice(lab.administrators)
-                created = epoch(2024, 3, 1) + rng.randrange(270 * _DAY)
+                created = self.anchor(2024, 3, 1) + rng.randrange(270 * _DAY)
                 info = None if rng.random() < 0.5 else f"Part of the {topic.lower()} programme."
                 projects.append(
                     (
@@ -614,15 +631,19 @@ class DemoData:
     def _forms(self) -> Iterator[Batch]:
         rng = self.rng
         forms, versions = [], []
+        # The second version half-way through the bookings made so far.
+        first_day = self.months[0][0]
+        today = self.now // _DAY + _EPOCH_ORDINAL
+        second_version = (first_day + (today - first_day) // 2 - _EPOCH_ORDINAL) * _DAY
         for index, lab in enumerate(self.labs):
             if not (lab.id in self.admin_labs or lab.is_core or index % 4 == 0):
                 continue
             form_id = self.ids.next(CustomForm)
-            created = epoch(2024, 10, 1) + rng.randrange(60 * _DAY)
+            created = self.anchor(2024, 10, 1) + rng.randrange(60 * _DAY)
             forms.append((form_id, lab.id, cat.FORM_NAME, timestamp(created)))
             revisions = [(created, cat.FORM_FIELDS_V1)]
             if rng.random() < 0.5 or lab.id in self.admin_labs:
-                revisions.append((epoch(2025, 9, 1) + rng.randrange(30 * _DAY), cat.FORM_FIELDS_V2))
+                revisions.append((second_version + rng.randrange(30 * _DAY), cat.FORM_FIELDS_V2))
             for number, (version_created, fields) in enumerate(revisions, start=1):
                 version_id = self.ids.next(CustomFormVersion)
                 lab.form_versions.append((version_id, version_created, fields))
@@ -657,58 +678,65 @@ class DemoData:
         "updated_at",
     )
 
-    def _months(self) -> list[tuple[int, int]]:
-        """(first day ordinal, day count) of each booking month."""
-        months = []
-        year, month = FIRST_BOOKING_DAY.year, FIRST_BOOKING_DAY.month
-        while date(year, month, 1) <= LAST_BOOKING_DAY:
-            following = date(year + month // 12, month % 12 + 1, 1)
-            months.append(
-                (date(year, month, 1).toordinal(), following.toordinal() - date(year, month, 1).toordinal())
-            )
-            year, month = following.year, following.month
-        return months
+    @cached_property
+    def months(self) -> list[tuple[int, int]]:
+        """(first day ordinal, day count) of each booking month: from as many months before
+        "now" as the instruments need to be as busy as a facility's, to FUTURE_MONTHS after.
+        Read once the equipment exists."""
+        now = datetime.fromtimestamp(self.now, UTC).date()
+
+        def month(offset: int) -> date:
+            index = now.year * 12 + now.month - 1 + offset
+            return date(index // 12, index % 12 + 1, 1)
+
+        # Bookings a term-time month takes at the assets' utilisation, about 21 weekdays.
+        monthly = 21 * sum(asset.bookings_a_day for asset in self.assets)
+        ahead = sum(
+            _MONTH_SEASONALITY[month(k).month - 1] * FUTURE_DECAY**k for k in range(1, FUTURE_MONTHS + 1)
+        )
+        past = round(self.booking_count / monthly - ahead) if monthly else PAST_MONTHS[1]
+        past = min(max(past, PAST_MONTHS[0]), PAST_MONTHS[1])
+        firsts = [month(k) for k in range(-past, FUTURE_MONTHS + 2)]
+        return [
+            (first.toordinal(), following.toordinal() - first.toordinal())
+            for first, following in pairwise(firsts)
+        ]
 
     def _bookings(self) -> Iterator[Batch]:
         rng = self.rng
-        months = self._months()
-        now_ordinal = REFERENCE_NOW.date().toordinal()
+        months = self.months
+        now_ordinal = datetime.fromtimestamp(self.now, UTC).date().toordinal()
         # Busier in term time, quiet in August and at Christmas; further ahead, fewer
         # bookings are made yet.
         weights = []
         for first, _ in months:
-            ahead = max(0, (first - now_ordinal) // 30)
-            weights.append(_MONTH_SEASONALITY[date.fromordinal(first).month - 1] * 0.8**ahead)
+            ahead = max(0, (first - now_ordinal + 15) // 30)
+            weights.append(_MONTH_SEASONALITY[date.fromordinal(first).month - 1] * FUTURE_DECAY**ahead)
         per_month = apportion(self.booking_count, weights)
         cumulative, total = [], 0.0
         for asset in self.assets:
-            total += asset.popularity
+            total += asset.bookings_a_day
             cumulative.append(total)
-        busy_until: dict[int, int] = {}
+        calendars: dict[int, dict[int, int]] = {}  # root asset -> day -> first free local minute
         for (first, days), count in zip(months, per_month, strict=True):
             weekdays = [first + d for d in range(days) if date.fromordinal(first + d).weekday() < 5]
             weekends = [first + d for d in range(days) if date.fromordinal(first + d).weekday() >= 5]
             drafts = []
-            picks = Counter(rng.choices(range(len(self.assets)), cum_weights=cumulative, k=count))
-            families: dict[int, list[tuple[int, int, Asset]]] = {}
+            picks = rng.choices(range(len(self.assets)), cum_weights=cumulative, k=count)
             for asset_index in sorted(picks):
                 asset = self.assets[asset_index]
-                families.setdefault(asset.root_id, []).extend(
-                    (rng.choice(weekends) if rng.random() < 0.03 else rng.choice(weekdays), asset.id, asset)
-                    for _ in range(picks[asset_index])
-                )
-            # A child asset is used on its parent: one booking at a time per family.
-            for family in families.values():
-                for ordinal, _, asset in sorted(family, key=lambda day: day[:2]):
+                duration = rng.choice(asset.instrument.durations)
+                for _ in range(100):  # a full calendar passes the booking to another instrument
+                    slot = _free_slot(rng, calendars.setdefault(asset.root, {}), duration, weekdays, weekends)
+                    if slot is not None:
+                        break
+                    asset = self.assets[rng.choices(range(len(self.assets)), cum_weights=cumulative)[0]]
                     duration = rng.choice(asset.instrument.durations)
-                    minute = 540 if duration >= 1440 else rng.choice((480, 510, 540, 570, 600, 660, 780, 840))
-                    start = local_epoch(asset.lab.place.timezone, ordinal, minute)
-                    free_at = busy_until.get(asset.root_id, 0)
-                    if start < free_at:  # queue behind the previous booking, on a quarter hour
-                        start = free_at + rng.choice((0, 900, 1800))
-                        start += -start % 900
-                    busy_until[asset.root_id] = start + duration * 60
-                    drafts.append((start, duration, asset))
+                else:
+                    raise ValueError("The demo's calendars are full: too many bookings for the instruments.")
+                ordinal, minute = slot
+                start = local_epoch(asset.lab.place.timezone, ordinal, minute)
+                drafts.append((start, duration, asset))
             drafts.sort(key=lambda draft: (draft[0], draft[2].id))
             yield from self._booking_rows(drafts)
 
@@ -726,8 +754,8 @@ class DemoData:
             creator = requester if rng.random() < 0.9 else rng.choice(lab.administrators)
             lead = _lead_seconds(rng)
             created = start - lead
-            if created > _NOW - 3600:  # nobody books from the future
-                created = _NOW - rng.randrange(3600, 30 * _DAY)
+            if created > self.now - 3600:  # nobody books from the future
+                created = self.now - rng.randrange(3600, 30 * _DAY)
             status = self._status(kind, end)
             if status == "Requested":
                 updated = created
@@ -735,7 +763,7 @@ class DemoData:
                 updated = created + min((start - created) // 2, rng.randrange(300, _DAY))
             else:
                 updated = created + rng.randrange(max(1, start - created))
-            updated = min(updated, _NOW, start)
+            updated = min(updated, self.now, start)
             cost = (
                 0
                 if kind == "maintenance"
@@ -748,7 +776,7 @@ class DemoData:
                 (
                     booking_id,
                     asset.id,
-                    asset.root_id,
+                    asset.root,
                     lab.id,
                     lab.organisation_id,
                     requester,
@@ -811,7 +839,7 @@ class DemoData:
                 )
                 links.extend((self.ids.next(Booking.projects.through), booking_id, p) for p in chosen)
             versions = [v for v in lab.form_versions if v[1] <= created]
-            if versions and rng.random() < 0.6:
+            if versions and rng.random() < 0.4:
                 version_id, _, fields = versions[-1]
                 answered = created + rng.randrange(max(1, min(300, start - created)))
                 responses.append(
@@ -862,13 +890,49 @@ class DemoData:
 
     def _status(self, kind: str, end: int) -> str:
         draw = self.rng.random()
-        if end <= _NOW:
+        if end <= self.now:
             if kind == "maintenance":
                 return "Completed" if draw < 0.95 else "Cancelled"
             return "Completed" if draw < 0.86 else "Cancelled" if draw < 0.95 else "Declined"
         if kind == "maintenance":
             return "Booked"
         return "Booked" if draw < 0.82 else "Requested"
+
+
+def _utilisation(rng: random.Random, lab: Lab, instrument: cat.Instrument, available: bool) -> float:
+    """How busy an instrument is in term time: a core facility's popular ones 40-80 %,
+    the long tail of lab instruments a few per cent."""
+    if not available:
+        return 0.01
+    base, most = (0.3, 0.8) if lab.is_core else (0.03, 0.15)
+    return min(most, base * instrument.popularity * rng.lognormvariate(0, 0.5))
+
+
+def _free_slot(
+    rng: random.Random, calendar: dict[int, int], duration: int, weekdays: list[int], weekends: list[int]
+) -> tuple[int, int] | None:
+    """A (day, local minute) where an instrument is free for `duration` minutes, marked taken in
+    `calendar` (day -> first free minute; days fill from the morning), or None when it is full."""
+    if duration >= 1440:  # whole days from 09:00, on days nobody has touched
+        for _ in range(8):
+            day = weekdays[int(rng.random() * len(weekdays))]
+            span = range(day, day + duration // 1440)
+            if all(calendar.get(d, 0) == 0 for d in span) and calendar.get(span.stop, 0) == 0:
+                for d in span:
+                    calendar[d] = 1440
+                calendar[span.stop] = max(calendar.get(span.stop, 0), 540 + duration % 1440)
+                return day, 540
+        return None
+    days = weekdays if rng.random() >= 0.03 else weekends
+    for _ in range(12):
+        day = days[int(rng.random() * len(days))]
+        taken = calendar.get(day, 0)
+        minute = _FIRST_STARTS[int(rng.random() * 9)] if taken == 0 else taken + 15 * int(rng.random() * 3)
+        minute += -minute % 15
+        if minute + duration <= DAY_CLOSES:
+            calendar[day] = minute + duration
+            return day, minute
+    return None
 
 
 def _lead_seconds(rng: random.Random) -> int:

@@ -1,6 +1,8 @@
 """The registration form, the consent form and the lab choice of an authorisation."""
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from oauth2_provider.forms import AllowForm
 
@@ -9,13 +11,7 @@ from labshare.oauth.models import SCOPES, Application
 from labshare.oauth.redirect_uris import validate_redirect_uris
 from labshare.oauth.service_access import labs_administered_by
 
-SCOPE_LABELS = {
-    "read_user": "Read user details",
-    "read_accounts": "Read accounts",
-    "read_equipment": "Read equipment",
-    "read_projects": "Read projects",
-    "read_bookings": "Read bookings",
-}
+SCOPE_LABELS: dict[str, str] = settings.OAUTH2_PROVIDER["SCOPES"]
 
 
 def labs_of(user: User) -> QuerySet[Account]:

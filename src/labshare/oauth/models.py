@@ -9,7 +9,7 @@ from oauth2_provider.models import AbstractApplication
 from labshare.accounts.models import Account, AccountType
 from labshare.oauth.redirect_uris import schemes_of, validate_redirect_uris
 
-SCOPES = ("read_user", "read_accounts", "read_equipment", "read_projects", "read_bookings")
+SCOPES: tuple[str, ...] = tuple(settings.OAUTH2_PROVIDER["SCOPES"])
 
 
 class Application(AbstractApplication):
