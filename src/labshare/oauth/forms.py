@@ -2,7 +2,6 @@
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from oauth2_provider.forms import AllowForm
 
