@@ -4,7 +4,7 @@ import pytest
 
 from labshare.bookings.models import Booking, BookingNote
 from labshare.bookings.services import NotAllowed, delete_booking, request_booking
-from tests.bookings.conftest import slot
+from tests.bookings.fixtures import slot
 
 
 @pytest.fixture
