@@ -1,11 +1,12 @@
 """`labshare pull` against a real server with demo data: full, incremental, deletions, formats."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 import duckdb
 import httpx
 import pyarrow.parquet as pq
 import pytest
+from django.db.models import Max
 from django.utils import timezone
 
 from labshare.bookings.models import Booking, BookingStatus
@@ -13,7 +14,6 @@ from labshare.client import Client, TokenStore
 from labshare.client.store import Store
 from labshare.client.sync import Puller
 from labshare.client.tables import TABLES
-from labshare.demo.generate import LAST_BOOKING_DAY
 from tests.client.support import connect, fresh_server, load_demo, run_cli
 
 pytestmark = pytest.mark.e2e
@@ -60,9 +60,8 @@ def test_it_pulls_every_resource_into_duckdb_and_then_only_what_changed(server, 
     created = Booking.objects.get(pk=cancelled.pk)
     created.pk = None
     # After the demo's last booking, so that it takes no slot the demo holds.
-    created.start_time = max(timezone.now(), datetime.combine(LAST_BOOKING_DAY, time(9), UTC)) + timedelta(
-        days=3
-    )
+    last_end = Booking.objects.aggregate(last=Max("end_time"))["last"]
+    created.start_time = max(timezone.now(), last_end) + timedelta(days=3)
     created.end_time = created.start_time + timedelta(hours=2)
     created.status = BookingStatus.REQUESTED
     created.save()
