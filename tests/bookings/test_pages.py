@@ -9,12 +9,11 @@ from labshare.bookings.models import Booking, BookingStatus
 from labshare.bookings.services import request_booking
 from labshare.equipment.models import BookingAccess, Equipment
 from tests.bookings.fixtures import LONDON, slot
-from tests.conftest import PASSWORD
 
 
 def signed_in(user) -> Client:
     client = Client(enforce_csrf_checks=False)
-    assert client.login(username=user.email, password=PASSWORD)
+    client.force_login(user)  # the sign-in itself is tested in tests/oauth
     return client
 
 
@@ -137,7 +136,7 @@ def test_only_the_labs_administrators_see_its_queue_and_decide(booking, alice, b
 
 def test_actions_are_post_only_and_csrf_protected(booking, bob):
     client = Client(enforce_csrf_checks=True)
-    client.login(username=bob.email, password=PASSWORD)
+    client.force_login(bob)
     assert client.get(f"/bookings/{booking.pk}/cancel").status_code == 405
     assert client.post(f"/bookings/{booking.pk}/cancel").status_code == 403
     booking.refresh_from_db()

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from labshare.oauth.models import SCOPES
 
-GRANT_TYPES = ["authorization_code", "refresh_token"]
+GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"]
 CLIENT_AUTHENTICATION = ["client_secret_basic", "client_secret_post"]
 METADATA_CACHE = "public, max-age=3600"
 
