@@ -4,18 +4,24 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint bench bench-pull venv clean
 
-venv: $(STAMP)
+# Everything, the test extras included; `make run` needs only the package itself.
+venv: $(TEST_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e .
 	touch $(STAMP)
 
-run: venv
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(TEST_STAMP)
+
+run: $(STAMP)
 	$(BIN)/labshare migrate --no-input -v0
 	$(BIN)/labshare demo --size small --if-empty
 	@echo "To keep the demo facility moving, run in another terminal: $(BIN)/labshare demo --live"
