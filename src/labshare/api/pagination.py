@@ -40,12 +40,12 @@ class Cursor:
             if when.tzinfo is None or not DIGITS.fullmatch(record_id) or not DIGITS.fullmatch(page_number):
                 raise ValueError(value)
             cursor = cls(as_utc(when), int(record_id), int(page_number))
+            if cursor.id > MAX_ID or cursor.page_number < 2:
+                raise ValueError(value)
         except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError):
             raise BadParameter(
                 f"after must be a cursor from a Link header's next, not {value!r}.", "after"
             ) from None
-        if cursor.id > MAX_ID or cursor.page_number < 2:
-            raise BadParameter(f"after must be a cursor from a Link header's next, not {value!r}.", "after")
         return cursor
 
     @classmethod
