@@ -1,11 +1,13 @@
 """A real server process (gunicorn, as `labshare serve` runs it) on the test database."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -51,17 +53,61 @@ def start_server(extra_env: dict | None = None, workers: int = 1) -> tuple[subpr
         stderr=subprocess.PIPE,
     )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    wait_until_serving(process, base_url)
+    return process, base_url
+
+
+def start_labshare_serve(
+    extra_env: dict | None = None, workers: int = 1, log: Path | None = None
+) -> tuple[subprocess.Popen, str]:
+    """The production server exactly as `labshare serve` runs it; its output goes to `log`."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        **(extra_env or {}),
+    }
+    output = log.open("ab") if log else subprocess.DEVNULL
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("labshare")), "serve"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT if log else subprocess.PIPE,
+        start_new_session=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    wait_until_serving(process, base_url)
+    return process, base_url
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    """SIGTERM to the server and its workers, SIGKILL after 10 s."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_until_serving(process: subprocess.Popen, base_url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             httpx.get(f"{base_url}/v1/user", timeout=1)
-            return process, base_url
+            return
         except httpx.TransportError:
             if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode()) from None
+                error = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"the server exited with {process.returncode}: {error}") from None
             time.sleep(0.1)
     process.kill()
-    raise RuntimeError("the server did not start within 30 s")
+    raise RuntimeError(f"the server did not start within {seconds:.0f} s")
 
 
 @pytest.fixture
