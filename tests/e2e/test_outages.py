@@ -273,6 +273,7 @@ def test_the_api_answers_from_the_database_while_redis_is_down_and_limits_still_
             own_redis.start()  # a restart: empty, on the same port
             time.sleep(2)
             own_redis.stop()
+            stopped_at = load.now()
             time.sleep(5)
             # While Redis is down the limit holds per process: 5 refused clients, then 429.
             statuses = [
@@ -288,6 +289,7 @@ def test_the_api_answers_from_the_database_while_redis_is_down_and_limits_still_
     finally:
         stop_process_group(server)
 
+    print_statuses("Redis stopped", [a for a in load.answers if stopped_at <= a.at < back_at])
     assert_no_500_and_no_wrong_answer(load)
     assert {answer.status for answer in load.answers} == {200}
     assert len(load.since(back_at)) >= 4

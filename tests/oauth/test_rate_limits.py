@@ -1,5 +1,7 @@
 """429 with Retry-After on the token endpoints and on sign-in; counted in the cache."""
 
+import socket
+
 import pytest
 
 from tests.oauth.conftest import SECRET
@@ -50,3 +52,22 @@ def test_it_limits_sign_in_per_address(client, alice, bob, settings):
     for email in ("alice@example.test", "bob@example.test"):
         assert client.post("/login", {"username": email, "password": "wrong"}).status_code == 200
     assert client.post("/login", {"username": "charlie@example.test", "password": "x"}).status_code == 429
+
+
+def test_a_limit_holds_in_process_memory_while_redis_is_down(client, rspace_app, settings):
+    # A Redis client as production configures it, aimed at a port where nothing listens.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
+        },
+    }
+    settings.LABSHARE_RATE_LIMIT = "3/minute"
+    body = {"client_id": rspace_app.client_id, "client_secret": SECRET, "token": "x"}
+    answers = [client.post("/oauth/revoke", body).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
