@@ -15,7 +15,7 @@ def test_it_refuses_a_second_address_for_the_server(option):
 
 
 def test_a_worker_freezes_what_it_loads_out_of_the_garbage_collector():
-    # What gunicorn does in each worker: import labshare.wsgi.
+    # What each server worker does: import labshare.wsgi.
     finished = subprocess.run(
         [sys.executable, "-c", "import gc, labshare.wsgi; print(gc.get_freeze_count())"],
         capture_output=True,
