@@ -1,10 +1,11 @@
-"""A real server process (gunicorn, as `labshare serve` runs it) on the test database."""
+"""A real server process (`labshare serve`, the production server) on the test database."""
 
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,34 +34,14 @@ def test_database_url() -> str:
 
 
 def start_server(extra_env: dict | None = None, workers: int = 1) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": test_database_url(), **(extra_env or {})}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "labshare.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            "4",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    wait_until_serving(process, base_url)
-    return process, base_url
+    return start_labshare_serve(extra_env, workers)
 
 
 def start_labshare_serve(
     extra_env: dict | None = None, workers: int = 1, log: Path | None = None
 ) -> tuple[subprocess.Popen, str]:
-    """The production server exactly as `labshare serve` runs it; its output goes to `log`."""
+    """The production server exactly as `labshare serve` runs it; its output goes to `log`
+    (a temporary file unless given: a pipe nobody reads would stall the server once full)."""
     port = free_port()
     env = {
         **os.environ,
@@ -70,17 +51,21 @@ def start_labshare_serve(
         "WEB_CONCURRENCY": str(workers),
         **(extra_env or {}),
     }
-    output = log.open("ab") if log else subprocess.DEVNULL
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("labshare")), "serve"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=output,
-        stderr=subprocess.STDOUT if log else subprocess.PIPE,
-        start_new_session=True,
-    )
+    if log is None:
+        handle, name = tempfile.mkstemp(prefix="labshare-serve-", suffix=".log")
+        os.close(handle)
+        log = Path(name)
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).with_name("labshare")), "serve"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base_url = f"http://127.0.0.1:{port}"
-    wait_until_serving(process, base_url)
+    wait_until_serving(process, base_url, log)
     return process, base_url
 
 
@@ -95,7 +80,7 @@ def stop_process_group(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def wait_until_serving(process: subprocess.Popen, base_url: str, seconds: float = 30) -> None:
+def wait_until_serving(process: subprocess.Popen, base_url: str, log: Path, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -103,10 +88,11 @@ def wait_until_serving(process: subprocess.Popen, base_url: str, seconds: float 
             return
         except httpx.TransportError:
             if process.poll() is not None:
-                error = process.stderr.read().decode() if process.stderr else ""
-                raise RuntimeError(f"the server exited with {process.returncode}: {error}") from None
+                raise RuntimeError(
+                    f"the server exited with {process.returncode}: {log.read_text()}"
+                ) from None
             time.sleep(0.1)
-    process.kill()
+    stop_process_group(process)
     raise RuntimeError(f"the server did not start within {seconds:.0f} s")
 
 
@@ -115,5 +101,4 @@ def server(transactional_db) -> Iterator[str]:
     """The base URL of a real server process; the test's data is committed, so it sees it."""
     process, base_url = start_server()
     yield base_url
-    process.terminate()
-    process.wait(10)
+    stop_process_group(process)
