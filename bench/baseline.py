@@ -3,9 +3,10 @@
 It runs the very SQL of labshare.api.queries and labshare.api.auth and shapes rows with
 labshare.api.shapes, so its answers are byte for byte the API's (bench/run.py checks it);
 what it leaves out is everything around them: Django's request, middleware and response,
-the URL resolver and the Redis cache. Served by gunicorn with the server's own settings:
+the URL resolver and the Redis cache. Served by Granian with the server's own settings
+(bench/run.py uses labshare.serve.granian_command):
 
-    gunicorn --chdir bench baseline:application
+    granian --interface wsgi --working-dir bench baseline:application
 
 It knows only what the bench asks for, and only with a valid token:
 

@@ -1,7 +1,7 @@
 """`make bench`: the API under load on PostgreSQL, against a raw baseline in the same run.
 
 Builds (or reuses) the demo data set in its own database, starts the server as
-`labshare serve` runs it and the raw baseline (bench/baseline.py) under the same gunicorn
+`labshare serve` runs it and the raw baseline (bench/baseline.py) under the same Granian
 settings, checks that both give the same answers, then drives both with wrk, the servers
 and wrk pinned to separate cores. Prints a table and writes bench/results/<time>.json and
 bench/results/latest.json. bench/README.md says what each figure means.
@@ -27,6 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import psycopg
 import redis
+
+from labshare.serve import DEFAULT_THREADS, granian_command
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
@@ -85,7 +87,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--server-cpus", default="0", help="Cores the servers run on. Default: 0.")
     parser.add_argument("--client-cpus", default="1", help="Cores wrk runs on. Default: 1.")
     parser.add_argument(
-        "--workers", type=int, default=0, help="gunicorn workers; default: one per server core."
+        "--workers", type=int, default=0, help="server workers; default: one per server core."
     )
     parser.add_argument(
         "--scaling-workers",
@@ -242,27 +244,18 @@ def free_port() -> int:
 
 
 def start_server(name: str, env: dict, cpus: str, workers: int) -> Server:
-    """The API exactly as `labshare serve` runs it, or the baseline under the same gunicorn
-    settings (`labshare serve` execs: gunicorn labshare.wsgi --bind --workers --access-logfile -)."""
+    """The API exactly as `labshare serve` runs it, or the baseline under the same Granian
+    command line (labshare.serve.granian_command), with baseline:application as the app."""
     port = free_port()
     server_env = {**env, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": str(workers)}
     if name == "api":
         command = [LABSHARE, "serve"]
     else:
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--chdir",
-            str(BENCH_DIR),
-            "baseline:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--access-logfile",
-            "-",
-        ]
+        threads = env.get("WEB_THREADS", DEFAULT_THREADS)
+        extra = ["--working-dir", str(BENCH_DIR)]
+        command = granian_command(
+            "127.0.0.1", str(port), str(workers), threads, extra, "baseline:application"
+        )
     process = subprocess.Popen(
         ["taskset", "-c", cpus, *command],
         env=server_env,

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "labshare.outages.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "labshare.input_check.InputCheckMiddleware",
@@ -137,6 +138,22 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Outages (labshare/outages.py; README: Running in production). PostgreSQL: a connection
+# attempt gives up after 3 s, and Django's health check drops a broken persistent
+# connection before it is reused. Redis: a cache call gives up after 0.25 s and then
+# misses, so the API answers from the database; the rate limits count in "local" meanwhile.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = 3
+if REDIS_URL:
+    CACHES["default"]["OPTIONS"] = {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": 0.25,
+    }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "labshare.outages.redis"
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "labshare-local"}
 
 AUTH_USER_MODEL = "accounts.User"
 # django-axes refuses a locked address or account before the password is even checked.
@@ -262,7 +279,16 @@ CORS_EXPOSE_HEADERS = ("X-Total-Records", "X-Current-Page", "X-Per-Page", "Link"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "once_per_outage": {"()": "labshare.outages.OncePerOutage"},
+        "drop_outage_answers": {"()": "labshare.outages.DropOutageAnswers"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "labshare.outages.database": {"filters": ["once_per_outage"]},
+        "labshare.outages.redis": {"filters": ["once_per_outage"]},
+        "django.request": {"filters": ["drop_outage_answers"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 

@@ -1,6 +1,7 @@
 """429 with Retry-After on the token endpoints, per client address; counted in the cache."""
 
 import ipaddress
+import socket
 
 import pytest
 
@@ -60,3 +61,22 @@ def test_it_ignores_x_forwarded_for_from_an_untrusted_peer(client, rspace_app, s
         "/oauth/revoke", body, HTTP_X_FORWARDED_FOR="203.0.113.3", REMOTE_ADDR="198.51.100.9"
     )
     assert limited.status_code == 429
+
+
+def test_a_limit_holds_in_process_memory_while_redis_is_down(client, rspace_app, settings):
+    # A Redis client as production configures it, aimed at a port where nothing listens.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
+        },
+    }
+    settings.LABSHARE_RATE_LIMIT = "3/minute"
+    body = {"client_id": rspace_app.client_id, "client_secret": SECRET, "token": "x"}
+    answers = [client.post("/oauth/revoke", body).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]

@@ -3,6 +3,9 @@
 A limit reads "N/second", "N/minute" or "N/hour"; LABSHARE_RATE_LIMIT is the one for the
 token, revoke and introspect endpoints. Sign-in failures are counted by django-axes
 (settings.AXES_*), with the same client address.
+
+While Redis is unavailable each server process counts in its own memory (the "local"
+cache), so a limit then holds per process: N processes let up to N times the limit through.
 """
 
 import hashlib
@@ -12,7 +15,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600}
@@ -76,20 +80,28 @@ def client_address(request: HttpRequest) -> str:
     return str(client)
 
 
+def count_in(cache: BaseCache, cache_key: str, limit: Limit) -> int | None:
+    """Add one to the counter; None when the cache did not answer (django-redis, IGNORE_EXCEPTIONS)."""
+    added = cache.add(cache_key, 1, timeout=limit.period + 1)
+    if added is None:
+        return None
+    if added:
+        return 1
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        return 1 if cache.add(cache_key, 1, timeout=limit.period + 1) else None
+
+
 def hit(bucket: str, key: str, limit: Limit) -> int:
     """Count one request; return 0 if it is within the limit, else the seconds until the window ends."""
     now = time.time()
     window = int(now // limit.period)
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     cache_key = f"ratelimit:{bucket}:{digest}:{window}"
-    if cache.add(cache_key, 1, timeout=limit.period + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=limit.period + 1)
-            count = 1
+    count = count_in(caches["default"], cache_key, limit)
+    if count is None:  # the shared cache (Redis) is unavailable: count in this process meanwhile
+        count = count_in(caches["local"], cache_key, limit)
     if count <= limit.count:
         return 0
     return max(1, math.ceil((window + 1) * limit.period - now))
