@@ -4,18 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+SERVER_STAMP := $(VENV)/.installed-server
 
-.PHONY: run test lint bench bench-pull venv clean
+.PHONY: run test lint bench bench-pull venv server-venv clean
 
+# Everything, test tools included (make test); `make run` needs the server alone.
 venv: $(STAMP)
+server-venv: $(SERVER_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
-	touch $(STAMP)
+	touch $(STAMP) $(SERVER_STAMP)
 
-run: venv
+$(SERVER_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[server]'
+	touch $(SERVER_STAMP)
+
+run: server-venv
 	$(BIN)/labshare migrate --no-input -v0
 	$(BIN)/labshare demo --size small --if-empty
 	PORT=$(PORT) $(BIN)/labshare serve

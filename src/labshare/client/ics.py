@@ -11,6 +11,8 @@ from typing import Any
 
 import duckdb
 
+from labshare.client.errors import LocalDataError
+
 STATUS = {
     "Booked": "CONFIRMED",
     "Completed": "CONFIRMED",
@@ -125,6 +127,12 @@ def export_ics(
         domain = uid_domain or _api_host(db)
     finally:
         db.close()
+    if name_row is None and not bookings:
+        kind, table = ("Equipment", "equipment") if equipment_id is not None else ("Lab", "accounts")
+        raise LocalDataError(
+            f"{kind} {equipment_id or lab_id} is not in the pulled data at {db_path}.",
+            f"Check the id (the {table} table lists them), or pull again.",
+        )
     name = (
         name_row[0]
         if name_row

@@ -15,6 +15,7 @@ Definitions (also in the report itself):
 
 import html
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -409,14 +410,17 @@ def build_report(
     weeks: int = 12,
     until: date | None = None,
     now: datetime | None = None,
+    step: Callable[[str], object] = lambda message: None,
 ) -> Path:
-    """Write the HTML report for the pulled data in `db_path` to `out`."""
+    """Write the HTML report for the pulled data in `db_path` to `out`; `step` hears of each stage."""
     calendar = calendar or Calendar()
     now = now or datetime.now(UTC)
     period = Period.weeks_until(until or now.date(), weeks)
     db = duckdb.connect(str(db_path), read_only=True)
     try:
+        step(f"Reading {db_path} ({period.start} to {period.end - timedelta(days=1)})")
         data = ReportData(db, calendar, period, now)
+        step("Drawing the charts")
         document = _render(data)
     finally:
         db.close()
