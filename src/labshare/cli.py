@@ -29,6 +29,11 @@ def main() -> None:
         return
     command = [word for word in words if word != "--debug"][:1]
     if command and command[0] in CLIENT_COMMANDS:
+        if not _toolkit_installed():
+            sys.exit(
+                f"error: `labshare {command[0]}` is a toolkit command, and this is the server-only install.\n"
+                "  Install the toolkit (pip install 'labshare[client]'), or run `labshare --help`."
+            )
         from labshare.client.cli import main as client
 
         client(words)
@@ -48,7 +53,10 @@ def overview() -> str:
     """Every command, the toolkit's and the server's, grouped, with a line of help each."""
     lines = ["Usage: labshare COMMAND [OPTIONS]   (labshare COMMAND --help for its options)", ""]
     lines += ["Client toolkit (works against any Labshare or Calira server):"]
-    lines += _rows(_toolkit_commands())
+    if _toolkit_installed():
+        lines += _rows(_toolkit_commands())
+    else:
+        lines.append("  (not installed: pip install 'labshare[client]')")
     lines += ["", "Server:"]
     server = _server_commands()
     if server is None:
@@ -62,6 +70,10 @@ def overview() -> str:
         )
     lines += ["", "A toolkit failure ends in one or two lines and its exit code; --debug adds the traceback."]
     return "\n".join(lines)
+
+
+def _toolkit_installed() -> bool:
+    return all(importlib.util.find_spec(module) is not None for module in ("typer", "duckdb", "httpx"))
 
 
 def _rows(commands: list[tuple[str, str]]) -> list[str]:

@@ -148,6 +148,11 @@ def post_token(
             f"{endpoints.token_url} refused the request ({error}): {answer.get('error_description', '')}",
             "Check the options given to `labshare login`.",
         )
+    if response.status_code >= 500:
+        raise SignInError(
+            f"{endpoints.token_url} answered {response.status_code} without a token.",
+            "The server failed: try again later, or tell its administrator.",
+        )
     raise SignInError(
         f"{endpoints.token_url} answered {response.status_code} without a token.",
         "Check --server (LABSHARE_WEB_URL): the web app's address, without /v1.",
