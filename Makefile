@@ -4,24 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
-TEST_STAMP := $(VENV)/.installed-test
+SERVER_STAMP := $(VENV)/.installed-server
 
-.PHONY: run test lint bench bench-pull venv clean
+.PHONY: run test lint bench bench-pull venv server-venv clean
 
-# Everything, the test extras included; `make run` needs only the package itself.
-venv: $(TEST_STAMP)
+# Everything, test tools included (make test); `make run` needs the server alone.
+venv: $(STAMP)
+server-venv: $(SERVER_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e .
-	touch $(STAMP)
-
-$(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test]'
-	touch $(TEST_STAMP)
+	touch $(STAMP) $(SERVER_STAMP)
 
-run: $(STAMP)
+$(SERVER_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[server]'
+	touch $(SERVER_STAMP)
+
+run: server-venv
 	$(BIN)/labshare migrate --no-input -v0
 	$(BIN)/labshare demo --size small --if-empty
 	@echo "To keep the demo facility moving, run in another terminal: $(BIN)/labshare demo --live"

@@ -41,10 +41,10 @@ def tokens_for(email: str, app: dict) -> dict:
 
 
 def run_cli(
-    home: Path, *args: str, check: bool = True, api_url: str | None = None
+    home: Path, *args: str, check: bool = True, api_url: str | None = None, env: dict | None = None
 ) -> subprocess.CompletedProcess:
     """The installed `labshare` command, with its own client home (and another API host)."""
-    env = {**os.environ, "LABSHARE_CLIENT_HOME": str(home), "COLUMNS": "120"}
+    env = {**os.environ, "LABSHARE_CLIENT_HOME": str(home), "COLUMNS": "120", **(env or {})}
     if api_url:
         env["LABSHARE_API_URL"] = api_url
     env.pop("DJANGO_SETTINGS_MODULE", None)

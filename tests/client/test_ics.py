@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from labshare.client.ics import calendar, escape_text, fold
+from labshare.rfc5545 import calendar, escape_text, fold
 
 
 def test_it_escapes_text_values():

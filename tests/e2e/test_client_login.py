@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from labshare.client import Client, Endpoints, TokenStore
+from labshare.client.errors import EXIT_CODES
 from labshare.client.oauth import login_with_browser
 from tests.client.support import create_app, run_cli, tokens_for
 from tests.conftest import PASSWORD
@@ -133,7 +134,7 @@ def test_it_says_to_reconnect_when_the_refresh_token_is_rejected(server, alice, 
 
     result = run_cli(home, "whoami", check=False)
 
-    assert result.returncode == 1
+    assert result.returncode == EXIT_CODES["ReconnectRequired"]
     assert "re-connect" in result.stderr and "labshare login" in result.stderr
     assert "expired-or-revoked" not in result.stderr + result.stdout
 
@@ -141,5 +142,5 @@ def test_it_says_to_reconnect_when_the_refresh_token_is_rejected(server, alice, 
 def test_it_says_to_log_in_when_nothing_is_saved(tmp_path):
     result = run_cli(tmp_path / "home", "whoami", check=False)
 
-    assert result.returncode == 1
+    assert result.returncode == EXIT_CODES["ReconnectRequired"]
     assert "labshare login" in result.stderr

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from labshare.bookings.models import Booking, BookingStatus
 from labshare.client import Client, TokenStore
+from labshare.client.flat import flat_tables
 from labshare.client.store import Store
 from labshare.client.sync import Puller
 from labshare.client.tables import TABLES
@@ -134,7 +135,11 @@ def test_it_writes_parquet_and_csv_files(server, tmp_path, file_format):
     )
 
     files = sorted(path.name for path in folder.iterdir() if not path.name.startswith("."))
-    assert files == [f"accounts.{file_format}", f"bookings.{file_format}", f"equipment.{file_format}"]
+    # Each resource's file, and its child tables (account_labs, booking_projects, ...).
+    expected = [
+        f"{t.name}.{file_format}" for name in ("accounts", "equipment", "bookings") for t in flat_tables(name)
+    ]
+    assert files == sorted(expected) and f"booking_projects.{file_format}" in files
     total = api_total(server, home, "bookings")
     if file_format == "parquet":
         assert pq.read_table(folder / "bookings.parquet").num_rows == total

@@ -73,3 +73,14 @@ def test_it_serves_the_demo_from_a_clean_clone(tmp_path):
     assert "Sign in as admin@demo.labshare.test, password: as set in LABSHARE_DEMO_PASSWORD" in printed
     assert f'" http://127.0.0.1:{port}/v1/bookings' in printed
     assert "worker: complete ended bookings" in printed
+    # Serving installs the server alone: no test tools.
+    installed = subprocess.run(
+        [clone / ".venv" / "bin" / "python", "-m", "pip", "list", "--format=freeze"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.lower()
+    assert "django==" in installed and "granian==" in installed
+    assert not [
+        tool for tool in ("pytest", "playwright", "schemathesis", "ruff") if f"\n{tool}==" in f"\n{installed}"
+    ]

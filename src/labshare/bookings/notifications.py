@@ -9,7 +9,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 
 from labshare.accounts.models import Membership, Role
-from labshare.client.ics import calendar
+from labshare.rfc5545 import calendar
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from typing import Any, cast
 import orjson
 
 from labshare.client import models
+from labshare.client.config import checked_url
 from labshare.client.errors import ApiError, ReconnectRequired
 from labshare.client.pagination import PageWalk
 from labshare.client.session import Session
@@ -45,7 +46,8 @@ class Client:
         if credentials is None:
             raise ReconnectRequired(f"No saved connection in {store.path}.")
         if os.environ.get("LABSHARE_API_URL"):  # the same connection, read from another API host
-            credentials = replace(credentials, api_url=os.environ["LABSHARE_API_URL"].rstrip("/") + "/")
+            api_url = checked_url(os.environ["LABSHARE_API_URL"], "LABSHARE_API_URL")
+            credentials = replace(credentials, api_url=api_url.rstrip("/") + "/")
         return cls(Session(credentials, store, concurrency=concurrency), concurrency)
 
     @classmethod

@@ -1,11 +1,15 @@
 """The client half of the `labshare` command: login, whoami, pull, report, export (no Django)."""
 
 import logging
+import os
+import sys
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlparse
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -13,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from labshare.client import oauth
 from labshare.client.api import Client
 from labshare.client.config import Endpoints
-from labshare.client.errors import LabshareClientError
+from labshare.client.errors import LabshareClientError, LocalDataError
 from labshare.client.store import Store
 from labshare.client.sync import Puller
 from labshare.client.tables import RESOURCES
@@ -33,9 +37,9 @@ app.add_typer(export_app, name="export")
 console = Console(stderr=True)
 
 
-def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
-    return typer.Exit(1)
+def say(message: str) -> None:
+    """A line on stderr, never wrapped (a URL must stay copyable from any terminal)."""
+    console.print(message, soft_wrap=True, highlight=False, markup=False)
 
 
 @app.command()
@@ -66,36 +70,31 @@ def login(
     """Connect to a server and save the tokens (0600, in LABSHARE_CLIENT_HOME or your config dir)."""
     endpoints = Endpoints.from_urls(server, api_url)
     store = TokenStore()
-    try:
-        if refresh_token:
-            credentials = oauth.login_with_refresh_token(endpoints, client_id, client_secret, refresh_token)
-        else:
+    if refresh_token:
+        credentials = oauth.login_with_refresh_token(endpoints, client_id, client_secret, refresh_token)
+    else:
 
-            def show(url: str) -> None:
-                console.print(f"Sign in and choose your labs at:\n{url}")
-                if not no_browser:
-                    import webbrowser
+        def show(url: str) -> None:
+            say("Sign in and choose your labs at:")
+            say(url)
+            if not no_browser:
+                import webbrowser
 
-                    webbrowser.open(url)
+                webbrowser.open(url)
 
-            credentials = oauth.login_with_browser(
-                endpoints, client_id, client_secret, tuple(scopes.split()), show
-            )
-    except LabshareClientError as exc:
-        raise _fail(str(exc)) from None
+        credentials = oauth.login_with_browser(
+            endpoints, client_id, client_secret, tuple(scopes.split()), show
+        )
     store.save(credentials)
-    console.print(f"Connected to {endpoints.api_url} (scopes: {credentials.scope}); saved in {store.path}.")
+    say(f"Connected to {endpoints.api_url} (scopes: {credentials.scope}); saved in {store.path}.")
 
 
 @app.command()
 def whoami() -> None:
     """Show the signed-in user (GET /v1/user)."""
-    try:
-        with Client.from_store() as client:
-            user = client.user()
-            api_url = client.session.credentials.api_url
-    except LabshareClientError as exc:
-        raise _fail(str(exc)) from None
+    with Client.from_store() as client:
+        user = client.user()
+        api_url = client.session.credentials.api_url
     typer.echo(f"{user['first_name']} {user['last_name']} (user {user['id']}) at {api_url}")
 
 
@@ -119,12 +118,27 @@ def _state_file(target: Path, file_format: str) -> Path:
     return target if file_format == "duckdb" else target / STATE_FILE
 
 
+DUCKDB_SUFFIXES = (".duckdb", ".db")
+
+
 def _format_of(target: Path, given: str | None) -> str:
     if given:
         if given not in ("duckdb", "parquet", "csv"):
-            raise _fail(f"--format must be duckdb, parquet or csv, not {given!r}.")
-        return given
-    return "duckdb" if target.suffix in (".duckdb", ".db") else "parquet"
+            raise typer.BadParameter(f"must be duckdb, parquet or csv, not {given!r}.", param_hint="--format")
+        file_format = given
+    elif target.suffix in DUCKDB_SUFFIXES:
+        file_format = "duckdb"
+    elif target.suffix:
+        raise typer.BadParameter(
+            f"{target} is neither a .duckdb file nor a folder: name a .duckdb file, or a folder"
+            " (with --format parquet or csv).",
+            param_hint="TARGET",
+        )
+    else:
+        file_format = "parquet"
+    if file_format != "duckdb" and target.is_file():
+        raise typer.BadParameter(f"{target} is a file: {file_format} needs a folder.", param_hint="TARGET")
+    return file_format
 
 
 @app.command()
@@ -143,16 +157,28 @@ def pull(
         bool, typer.Option(help="Fetch each changed record's details (cost, requester, projects).")
     ] = True,
     concurrency: Annotated[int, typer.Option(min=1, max=32, help="Requests in flight.")] = 8,
+    schema: Annotated[
+        str,
+        typer.Option(
+            help="Parquet and CSV: flat (a file per table, with child tables) or star (facts and dimensions)."
+        ),
+    ] = "flat",
 ) -> None:
     """Pull resources into DuckDB, Parquet or CSV; a second pull fetches only what changed."""
     file_format = _format_of(target, file_format)
+    if schema not in ("flat", "star"):
+        raise typer.BadParameter(f"must be flat or star, not {schema!r}.", param_hint="--schema")
+    if schema == "star" and file_format == "duckdb":
+        raise typer.BadParameter("star is for Parquet and CSV folders.", param_hint="--schema")
     chosen = [name.strip() for name in resources.split(",") if name.strip()]
     unknown = [name for name in chosen if name not in RESOURCES]
     if unknown:
-        raise _fail(f"Unknown resource(s) {', '.join(unknown)}; choose from {', '.join(RESOURCES)}.")
-    store = Store(_state_file(target, file_format))
-    try:
-        with Client.from_store(concurrency=concurrency) as client:
+        raise typer.BadParameter(
+            f"unknown {', '.join(unknown)}; choose from {', '.join(RESOURCES)}.", param_hint="--resources"
+        )
+    with Client.from_store(concurrency=concurrency) as client:  # signed in, before any file is made
+        store = Store(_state_file(target, file_format))
+        try:
             store.set_info("api_host", urlparse(client.session.credentials.api_url).hostname or "labshare")
             columns = (
                 TextColumn("{task.description:<22}"),
@@ -162,12 +188,11 @@ def pull(
             )
             with Progress(*columns, console=console, transient=False) as bars:
                 summaries = Puller(client, store, RichProgress(bars), details=details, full=full).pull(chosen)
-        if file_format != "duckdb":
-            store.export(target, file_format, chosen)
-    except LabshareClientError as exc:
-        raise _fail(str(exc)) from None
-    finally:
-        store.close()
+            if file_format != "duckdb":
+                say(f"Writing {file_format} files to {target}")
+                store.export(target, file_format, chosen, schema)
+        finally:
+            store.close()
     for summary in summaries:
         deletions = f", {summary.deleted} deleted" if summary.deletions_checked else ""
         notes = f" ({'; '.join(summary.notes)})" if summary.notes else ""
@@ -178,7 +203,7 @@ def pull(
 def _pulled_db(source: Path) -> Path:
     path = source / STATE_FILE if source.is_dir() else source
     if not path.exists():
-        raise _fail(f"No pulled data at {source}: run `labshare pull {source}` first.")
+        raise LocalDataError(f"No pulled data at {source}.", f"Run `labshare pull {source}` first.")
     return path
 
 
@@ -200,11 +225,17 @@ def report(
 
     try:
         calendar = Calendar.parse(days, hours)
-        last_day = date.fromisoformat(until) if until else None
     except ValueError as exc:
-        raise _fail(str(exc)) from None
-    written = build_report(_pulled_db(source), out, calendar, weeks, last_day, datetime.now(UTC))
-    typer.echo(f"Wrote {written}")
+        raise typer.BadParameter(str(exc), param_hint="--days/--hours") from None
+    try:
+        last_day = date.fromisoformat(until) if until else None
+    except ValueError:
+        raise typer.BadParameter(
+            f"must be a date like 2026-06-30, not {until!r}.", param_hint="--until"
+        ) from None
+    started = time.monotonic()
+    written = build_report(_pulled_db(source), out, calendar, weeks, last_day, datetime.now(UTC), step=say)
+    typer.echo(f"Wrote {written} in {time.monotonic() - started:.0f} s")
 
 
 @export_app.command("ics")
@@ -220,12 +251,30 @@ def export_ics(
     from labshare.client.ics import export_ics as write_ics
 
     if (equipment is None) == (lab is None):
-        raise _fail("Give exactly one of --equipment or --lab.")
+        raise typer.BadParameter("give exactly one of them.", param_hint="--equipment/--lab")
     count = write_ics(_pulled_db(source), out, equipment_id=equipment, lab_id=lab)
     typer.echo(f"Wrote {count} events to {out}")
 
 
 def main(argv: list[str]) -> None:
+    """Run a toolkit command; a failure ends in one or two lines and its exit code
+    (`--debug`, anywhere on the line, or LABSHARE_DEBUG=1 shows the traceback too)."""
+    debug = "--debug" in argv or os.environ.get("LABSHARE_DEBUG") == "1"
+    argv = [word for word in argv if word != "--debug"]
     # stamina logs each scheduled retry as a warning; the progress bars already show progress.
     logging.getLogger("stamina").setLevel(logging.ERROR)
-    app(args=argv, prog_name="labshare")
+    try:
+        app(args=argv, prog_name="labshare")
+    except LabshareClientError as exc:
+        if debug:
+            console.print_exception()
+        say(f"error: {exc.message}")
+        if exc.hint:
+            say(f"  {exc.hint}")
+        sys.exit(exc.exit_code)
+    except (duckdb.Error, OSError) as exc:
+        if debug:
+            console.print_exception()
+        say(f"error: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}")
+        say("  Run again with --debug for the traceback.")
+        sys.exit(1)

@@ -4,6 +4,9 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
+
+from labshare.client.errors import ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -19,8 +22,8 @@ class Endpoints:
 
     @classmethod
     def from_urls(cls, web_url: str, api_url: str | None = None) -> "Endpoints":
-        web_url = web_url.rstrip("/")
-        api_url = (api_url or f"{web_url}/v1").rstrip("/") + "/"
+        web_url = checked_url(web_url, "--server (LABSHARE_WEB_URL)").rstrip("/")
+        api_url = checked_url(api_url or f"{web_url}/v1", "--api-url (LABSHARE_API_URL)").rstrip("/") + "/"
         return cls(web_url=web_url, api_url=api_url)
 
     @property
@@ -30,6 +33,17 @@ class Endpoints:
     @property
     def authorize_url(self) -> str:
         return f"{self.web_url}/oauth/authorize"
+
+
+def checked_url(url: str, option: str) -> str:
+    """`url` when it is an http(s) URL with a host; else an error naming the option."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigurationError(
+            f"{option} must be an http:// or https:// URL with a host, not {url!r}.",
+            "For example http://127.0.0.1:8000.",
+        )
+    return url
 
 
 def client_home() -> Path:

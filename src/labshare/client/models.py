@@ -136,6 +136,7 @@ class Equipment(TypedDict):
     room: str
     manufacturer: str | None
     model: str
+    model_number: str
     city: str
     country: str
     currency: str

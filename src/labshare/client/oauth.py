@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import httpx
 
 from labshare.client.config import Endpoints
-from labshare.client.errors import LabshareClientError, ReconnectRequired
+from labshare.client.errors import LabshareClientError, ReconnectRequired, SignInError, network_errors
 from labshare.client.tokens import Credentials
 
 ALL_SCOPES = ("read_user", "read_accounts", "read_equipment", "read_projects", "read_bookings")
@@ -114,13 +114,18 @@ class LoopbackReceiver:
 
 
 def post_token(
-    endpoints: Endpoints, form: dict[str, str], http: httpx.Client | None = None
+    endpoints: Endpoints,
+    form: dict[str, str],
+    http: httpx.Client | None = None,
+    rejected_grant: LabshareClientError | None = None,
 ) -> dict[str, Any]:
-    """POST to the token endpoint; a rejected grant means the user has to sign in again."""
+    """POST to the token endpoint; a rejected grant raises `rejected_grant`, by default the
+    error that asks the user to sign in again."""
     owned = http is None
     http = http or httpx.Client(timeout=30)
     try:
-        response = http.post(endpoints.token_url, data=form, headers={"Accept": "application/json"})
+        with network_errors(endpoints.token_url):
+            response = http.post(endpoints.token_url, data=form, headers={"Accept": "application/json"})
     finally:
         if owned:
             http.close()
@@ -130,11 +135,27 @@ def post_token(
         answer = {}
     if response.status_code == 200 and "access_token" in answer:
         return answer
-    error = answer.get("error", f"HTTP {response.status_code}")
+    error = answer.get("error") if isinstance(answer, dict) else None
     if error == "invalid_grant":
-        raise ReconnectRequired("The saved sign-in was rejected (expired or revoked).")
-    raise LabshareClientError(
-        f"The token endpoint refused the request: {error}: {answer.get('error_description', '')}".strip()
+        raise rejected_grant or ReconnectRequired("The saved sign-in was rejected (expired or revoked).")
+    if error in ("invalid_client", "unauthorized_client"):
+        raise SignInError(
+            f"{endpoints.token_url} refused the client ({error}).",
+            "Check --client-id and --client-secret (LABSHARE_CLIENT_ID, LABSHARE_CLIENT_SECRET).",
+        )
+    if error:
+        raise SignInError(
+            f"{endpoints.token_url} refused the request ({error}): {answer.get('error_description', '')}",
+            "Check the options given to `labshare login`.",
+        )
+    if response.status_code >= 500:
+        raise SignInError(
+            f"{endpoints.token_url} answered {response.status_code} without a token.",
+            "The server failed: try again later, or tell its administrator.",
+        )
+    raise SignInError(
+        f"{endpoints.token_url} answered {response.status_code} without a token.",
+        "Check --server (LABSHARE_WEB_URL): the web app's address, without /v1.",
     )
 
 
@@ -182,10 +203,20 @@ def login_with_refresh_token(
 ) -> Credentials:
     """Sign in from a refresh token obtained elsewhere (e.g. `labshare token`)."""
     credentials = _credentials(endpoints, client_id, client_secret, refresh_token=refresh_token)
-    return refresh(credentials)
+    return refresh(
+        credentials,
+        rejected_grant=SignInError(
+            f"{endpoints.token_url} rejected the refresh token given (invalid_grant).",
+            "It is unknown, used already, expired or revoked, or another client's: get a new one.",
+        ),
+    )
 
 
-def refresh(credentials: Credentials, http: httpx.Client | None = None) -> Credentials:
+def refresh(
+    credentials: Credentials,
+    http: httpx.Client | None = None,
+    rejected_grant: LabshareClientError | None = None,
+) -> Credentials:
     if not credentials.refresh_token:
         raise ReconnectRequired("There is no refresh token.")
     answer = post_token(
@@ -196,6 +227,7 @@ def refresh(credentials: Credentials, http: httpx.Client | None = None) -> Crede
             **_client_form(credentials.client_id, credentials.client_secret),
         },
         http,
+        rejected_grant,
     )
     return credentials.with_token_response(answer, now=time.time())
 

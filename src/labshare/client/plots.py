@@ -23,17 +23,11 @@ COLOURS = ["#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#718096"]
 
 
 def _svg(figure: Figure) -> str:
+    """The figure as base64 SVG, for an <img> data URI: self-contained, its ids cannot clash."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(figure)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def img(encoded_svg: str, alt: str) -> str:
-    """An <img> with the chart as a data URI: self-contained, and its ids cannot clash."""
-    from html import escape
-
-    return f'<img class="chart" alt="{escape(alt)}" src="data:image/svg+xml;base64,{encoded_svg}">'
 
 
 def bars(
@@ -42,10 +36,11 @@ def bars(
     figure, axes = plt.subplots(figsize=(7.5, 0.28 * max(len(labels), 3) + 1.0))
     positions = range(len(labels))
     axes.barh(positions, values, color=COLOURS[0])
-    axes.set_yticks(list(positions), [label[:48] for label in labels])
+    axes.set_yticks(list(positions), [label[:64] for label in labels])
     axes.invert_yaxis()
     axes.set_title(title, loc="left")
     axes.set_xlabel(xlabel)
+    axes.set_xlim(left=0)
     if percent:
         axes.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     return _svg(figure)
@@ -74,16 +69,25 @@ def line(
     axes.set_title(title, loc="left")
     axes.set_ylabel(ylabel)
     axes.tick_params(axis="x", labelrotation=60, labelsize=7)
+    axes.set_ylim(bottom=0)
     if percent:
         axes.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     return _svg(figure)
 
 
 def heatmap(
-    matrix: Sequence[Sequence[float]], rows: Sequence[str], columns: Sequence[str], title: str, label: str
+    matrix: Sequence[Sequence[float]],
+    rows: Sequence[str],
+    columns: Sequence[str],
+    title: str,
+    label: str,
+    percent: bool = False,
 ) -> str:
+    """A grid of values, the colour scale from zero (shares of 1 shown as per cent)."""
     figure, axes = plt.subplots(figsize=(7.5, 0.3 * max(len(rows), 4) + 1.4))
-    image = axes.imshow(matrix, aspect="auto", cmap="Blues")
+    scale = 100.0 if percent else 1.0
+    values = [[value * scale for value in row] for row in matrix]
+    image = axes.imshow(values, aspect="auto", cmap="Blues", vmin=0)
     axes.set_yticks(range(len(rows)), [row[:40] for row in rows])
     step = max(1, len(columns) // 24)
     axes.set_xticks(range(0, len(columns), step), list(columns)[::step], rotation=60, fontsize=7)

@@ -13,14 +13,16 @@ Definitions (also in the report itself):
   cost equally among them.
 """
 
-import html
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 from labshare.client import plots
 
@@ -73,13 +75,28 @@ class Calendar:
 
 @dataclass(frozen=True)
 class Period:
-    start: date  # inclusive, a Monday
-    end: date  # exclusive, a Monday
+    start: date  # inclusive
+    end: date  # exclusive
 
     @classmethod
     def weeks_until(cls, until: date, weeks: int) -> "Period":
-        end = until - timedelta(days=until.weekday()) + timedelta(days=7)
+        """`weeks` whole weeks whose last day is `until`."""
+        end = until + timedelta(days=1)
         return cls(end - timedelta(weeks=weeks), end)
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    def weeks(self) -> list[date]:
+        """The first day of each week of the period."""
+        return [self.start + timedelta(weeks=index) for index in range((self.end - self.start).days // 7)]
+
+    def week_of(self, moment: str) -> str:
+        """SQL: the first day of the period's week that holds `moment` (a local date-time)."""
+        start = f"DATE '{self.start.isoformat()}'"
+        days = f"7 * (date_diff('day', {start}, CAST({moment} AS DATE)) // 7)"
+        return f"CAST({start} + INTERVAL ({days}) DAY AS DATE)"
 
 
 def _minutes(moment: time) -> int:
@@ -155,12 +172,14 @@ class ReportData:
         )
 
     def assets(self) -> dict[int, str]:
-        rows = self.rows("SELECT id, name FROM equipment WHERE parent_id IS NULL")
+        """Top-level assets by id, named with their lab where names repeat (and their id if still)."""
+        rows = self.rows("SELECT id, name, lab->>'name' FROM equipment WHERE parent_id IS NULL")
         if not rows:  # equipment not pulled: the assets that have bookings
             rows = self.rows(
-                "SELECT DISTINCT asset_id, any_value(equipment->>'name') FROM report_bookings GROUP BY 1"
+                "SELECT asset_id, any_value(equipment->>'name'), any_value(provider_lab->>'name')"
+                " FROM report_bookings GROUP BY 1"
             )
-        return {asset_id: name or f"#{asset_id}" for asset_id, name in rows}
+        return unique_names({asset_id: (name or f"#{asset_id}", lab) for asset_id, name, lab in rows})
 
     def utilisation_by_asset(self) -> list[tuple[str, float]]:
         bookable = self.bookable_days() * self.calendar.hours_per_day
@@ -183,33 +202,24 @@ class ReportData:
         per_week = len(self.calendar.days) * self.calendar.hours_per_day * max(assets, 1)
         used = dict(
             self.rows(
-                "SELECT CAST(date_trunc('week', day) AS DATE), sum(hours)"  # noqa: S608 (our own names; values are parameters)
+                f"SELECT {self.period.week_of('day')}, sum(hours)"  # noqa: S608 (our own names; values are parameters)
                 f" FROM ({self._used_local_days()}) GROUP BY 1",
                 self._window(),
             )
         )
-        weeks = []
-        monday = self.period.start
-        while monday < self.period.end:
-            weeks.append((monday.isoformat(), used.get(monday, 0.0) / per_week))
-            monday += timedelta(weeks=1)
-        return weeks
+        return [(week.isoformat(), used.get(week, 0.0) / per_week) for week in self.period.weeks()]
 
     def utilisation_grid(self, top: int = 25) -> tuple[list[str], list[str], list[list[float]]]:
         per_week = len(self.calendar.days) * self.calendar.hours_per_day
         rows = self.rows(
-            "SELECT asset_id, CAST(date_trunc('week', day) AS DATE), sum(hours)"  # noqa: S608 (our own names; values are parameters)
+            f"SELECT asset_id, {self.period.week_of('day')}, sum(hours)"  # noqa: S608 (our own names; values are parameters)
             f" FROM ({self._used_local_days()}) GROUP BY 1, 2",
             self._window(),
         )
         by_asset: dict[int, dict[date, float]] = defaultdict(dict)
         for asset_id, week, hours in rows:
             by_asset[asset_id][week] = hours / per_week
-        weeks = []
-        monday = self.period.start
-        while monday < self.period.end:
-            weeks.append(monday)
-            monday += timedelta(weeks=1)
+        weeks = self.period.weeks()
         busiest = sorted(by_asset, key=lambda a: -sum(by_asset[a].values()))[:top]
         names = self.assets()
         return (
@@ -234,7 +244,9 @@ class ReportData:
         """Used hours by requester lab, department or organisation (through the accounts)."""
         name = {
             "lab": "coalesce(lab.name, b.requester_lab->>'name', '(unknown lab)')",
-            "department": "coalesce(dept.name, '(no department, or not an authorised account)')",
+            "department": "CASE WHEN lab.id IS NULL THEN '(not an authorised account)'"
+            " WHEN lab.department_id IS NULL THEN '(no department)'"
+            " ELSE coalesce(dept.name, '#' || lab.department_id) END",
             "organisation": "coalesce(org.name, b.requester_organisation->>'name', '(independent lab)')",
         }[level]
         return self.rows(
@@ -255,16 +267,15 @@ class ReportData:
 
     def internal_external_by_week(self) -> tuple[list[str], dict[str, list[float]]]:
         rows = self.rows(
-            """
-            SELECT CAST(date_trunc('week', timezone(tz, start_time)) AS DATE) AS week, booking_type,
-                   sum(hours)
+            f"""
+            SELECT {self.period.week_of("timezone(tz, start_time)")} AS week, booking_type, sum(hours)
             FROM report_bookings
             WHERE status IN ('Booked', 'Completed') AND start_time >= ? AND start_time < ?
             GROUP BY 1, 2
-            """,
+            """,  # noqa: S608 (our own names; values are parameters)
             self._period_bounds(),
         )
-        weeks = sorted({row[0] for row in rows})
+        weeks = self.period.weeks()
         series: dict[str, list[float]] = {}
         for kind in ("internal", "external", "maintenance"):
             values = {week: hours for week, booking_type, hours in rows if booking_type == kind}
@@ -289,10 +300,14 @@ class ReportData:
                 FROM report_bookings
                 WHERE {self._in_period()} AND cost IS NOT NULL AND json_array_length(projects) > 0
             )
-            SELECT currency, project->>'name', sum(cost / shares) AS cost FROM linked
-            GROUP BY 1, 2 ORDER BY 1, 3 DESC
+            SELECT currency, project->>'name', sum(cost / shares) AS cost FROM linked GROUP BY 1, 2
+            UNION ALL
+            SELECT currency, '(no project)', sum(cost) FROM report_bookings
+            WHERE {self._in_period()} AND cost IS NOT NULL AND coalesce(json_array_length(projects), 0) = 0
+            GROUP BY 1
+            ORDER BY 1, 3 DESC
             """,  # noqa: S608 (our own names; values are parameters)
-            self._period_bounds(),
+            self._period_bounds() * 2,
         )
 
     def cost_by_funding_code(self) -> list[tuple[str, str, float]]:
@@ -308,9 +323,17 @@ class ReportData:
                        unnest(CAST(project->'funding_codes' AS JSON[])) AS code
                 FROM linked WHERE json_array_length(project->'funding_codes') > 0
             )
-            SELECT currency, code->>'code', sum(cost) FROM coded GROUP BY 1, 2 ORDER BY 1, 3 DESC
+            SELECT currency, code->>'code', sum(cost) FROM coded GROUP BY 1, 2
+            UNION ALL
+            SELECT currency, '(no funding code)', sum(cost / shares) FROM linked
+            WHERE coalesce(json_array_length(project->'funding_codes'), 0) = 0 GROUP BY 1
+            UNION ALL
+            SELECT currency, '(no funding code)', sum(cost) FROM report_bookings
+            WHERE {self._in_period()} AND cost IS NOT NULL AND coalesce(json_array_length(projects), 0) = 0
+            GROUP BY 1
+            ORDER BY 1, 3 DESC
             """,  # noqa: S608 (our own names; values are parameters)
-            self._period_bounds(),
+            self._period_bounds() * 2,
         )
 
     # --- outcomes --------------------------------------------------------------------------
@@ -380,26 +403,69 @@ class ReportData:
         )
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+# ISO 4217 currencies whose minor unit is not the cent (the others have two decimals).
+MINOR_UNITS = {
+    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX"), 0),
+    **dict.fromkeys(("UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}
+TOP = 15  # bars a cost chart shows; the rest is one "(N others)" bar, so that bars add up
 
 
-def _percent(value: float | None) -> str:
+def money(amount: float | Decimal, currency: str) -> str:
+    """An amount in its currency's minor unit: `1,234.50` CHF, `39,330` JPY."""
+    places = MINOR_UNITS.get(currency, 2)
+    rounded = Decimal(str(amount)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{rounded:,.{places}f}"
+
+
+def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
-STYLE = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #1a202c;
-       padding: 0 1rem; }
-h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2.2rem; border-bottom: 1px solid #e2e8f0; }
-table { border-collapse: collapse; margin: .6rem 0; }
-td, th { padding: .2rem .7rem; border-bottom: 1px solid #edf2f7; text-align: left; }
-td:nth-child(n+2) { text-align: right; } .chart { max-width: 100%; display: block; margin: .6rem 0; }
-.note { color: #4a5568; font-size: .9em; } .figures { display: flex; gap: 2rem; flex-wrap: wrap; }
-.figure strong { display: block; font-size: 1.6rem; }
-"""
+def unique_names(assets: dict[int, tuple[str, str | None]]) -> dict[int, str]:
+    """Names, with the lab where a name repeats, and the id where name and lab repeat."""
+    counts = Counter(name for name, _ in assets.values())
+    named = {
+        asset_id: f"{name} ({lab})" if counts[name] > 1 and lab else name
+        for asset_id, (name, lab) in assets.items()
+    }
+    still = Counter(named.values())
+    return {asset_id: f"{name} #{asset_id}" if still[name] > 1 else name for asset_id, name in named.items()}
+
+
+@dataclass
+class Chart:
+    """A chart and its numbers, shown as a table beside it (for screen readers and spreadsheets)."""
+
+    title: str
+    svg: str
+    headers: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class Section:
+    title: str
+    note: str = ""
+    tables: list[tuple[list[str], list[list[str]]]] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    empty: str = "No bookings in the period."
+
+
+def _with_others(entries: list[tuple[str, float]], kind: str) -> list[tuple[str, float]]:
+    if len(entries) <= TOP:
+        return entries
+    rest = entries[TOP - 1 :]
+    return [*entries[: TOP - 1], (f"({len(rest)} other {kind})", sum(value for _, value in rest))]
+
+
+TEMPLATES = Environment(
+    loader=PackageLoader("labshare.client", "templates"),
+    autoescape=select_autoescape(["html", "j2"], default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def build_report(
@@ -409,15 +475,17 @@ def build_report(
     weeks: int = 12,
     until: date | None = None,
     now: datetime | None = None,
+    step: Callable[[str], object] = lambda message: None,
 ) -> Path:
-    """Write the HTML report for the pulled data in `db_path` to `out`."""
+    """Write the HTML report for the pulled data in `db_path` to `out`; `step` hears of each stage."""
     calendar = calendar or Calendar()
     now = now or datetime.now(UTC)
-    period = Period.weeks_until(until or now.date(), weeks)
     db = duckdb.connect(str(db_path), read_only=True)
     try:
+        period = Period.weeks_until(until or last_day_covered(db, now.date()), weeks)
+        step(f"Reading {db_path} ({period.start} to {period.last_day})")
         data = ReportData(db, calendar, period, now)
-        document = _render(data)
+        document = _render(data, step)
     finally:
         db.close()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -425,194 +493,208 @@ def build_report(
     return out
 
 
-def _render(data: ReportData) -> str:
-    period = data.period
-    sections: list[str] = []
+def last_day_covered(db: duckdb.DuckDBPyConnection, today: date) -> date:
+    """The default end of the period: the last day the bookings cover, or today if earlier."""
+    last = db.execute("SELECT max(CAST(timezone('UTC', start_time) AS DATE)) FROM bookings").fetchone()[0]
+    return min(last, today) if last else today
+
+
+def _render(data: ReportData, step: Callable[[str], object]) -> str:
     rates = data.rates()
-    sections.append(
-        '<div class="figures">'
-        + "".join(
-            f'<div class="figure"><strong>{html.escape(value)}</strong>{html.escape(label)}</div>'
-            for label, value in (
-                ("bookings in the period", f"{rates['bookings']:,}"),
-                ("cancelled", _percent(rates["cancellation"])),
-                ("declined", _percent(rates["declined"])),
-                ("no-shows", _percent(rates["no_show"])),
-            )
-        )
-        + "</div>"
+    sections = []
+    parts = (_utilisation, _requesters, _cost, _outcomes, _when, _types)
+    for number, part in enumerate(parts, start=1):
+        step(f"Charts {number}/{len(parts)}: {part.__name__.strip('_')}")
+        sections.append(part(data))
+    period = data.period
+    figures = [
+        ("bookings in the period", f"{rates['bookings']:,}"),
+        ("cancelled", percent(rates["cancellation"])),
+        ("declined", percent(rates["declined"])),
+        ("no-shows", percent(rates["no_show"])),
+    ]
+    return TEMPLATES.get_template("report.html.j2").render(
+        title=f"Equipment use, {period.start:%d %b %Y} to {period.last_day:%d %b %Y}",
+        made=f"{data.now:%Y-%m-%d %H:%M}",
+        figures=figures,
+        sections=sections,
     )
 
+
+def _utilisation(data: ReportData) -> Section:
+    section = Section(
+        "Utilisation",
+        "Used hours (Booked or Completed, maintenance excluded) inside the bookable hours"
+        f" ({data.calendar.describe()}) over the bookable hours of the period; child assets count"
+        " towards their parent, so a parent used with its children at once can pass 100 %.",
+        empty="No bookable hours in the period.",
+    )
     by_asset = data.utilisation_by_asset()
-    sections.append("<h2>Utilisation</h2>")
-    sections.append(
-        f'<p class="note">Used hours (Booked or Completed, maintenance excluded) inside the bookable hours '
-        f"({html.escape(calendar_text(data.calendar))}) over the bookable hours of the period; child assets "
-        f"count towards their parent.</p>"
+    if not by_asset:
+        return section
+    top = by_asset[:30]
+    title = "Utilisation per asset (busiest 30)"
+    section.charts.append(
+        Chart(
+            title,
+            plots.bars([n for n, _ in top], [u for _, u in top], title, "% of bookable hours", percent=True),
+            ["asset", "utilisation"],
+            [[name, percent(value)] for name, value in by_asset],
+        )
     )
-    if by_asset:
-        top = by_asset[:30]
-        sections.append(
-            plots.img(
-                plots.bars(
-                    [n for n, _ in top],
-                    [u for _, u in top],
-                    "Utilisation per asset (busiest 30)",
-                    "share of bookable hours",
-                    percent=True,
-                ),
-                "Utilisation per asset",
+    weeks = data.utilisation_by_week()
+    title = "Utilisation per week, all assets"
+    section.charts.append(
+        Chart(
+            title,
+            plots.line(
+                [w for w, _ in weeks], [u for _, u in weeks], title, "% of bookable hours", percent=True
+            ),
+            ["week from", "utilisation"],
+            [[week, percent(value)] for week, value in weeks],
+        )
+    )
+    names, week_labels, grid = data.utilisation_grid()
+    if names:
+        title = "Utilisation per asset and week (busiest 25)"
+        section.charts.append(
+            Chart(
+                title,
+                plots.heatmap(grid, names, week_labels, title, "% of bookable hours", percent=True),
+                ["asset", *week_labels],
+                [[name, *(percent(value) for value in row)] for name, row in zip(names, grid, strict=True)],
             )
         )
-        weeks = data.utilisation_by_week()
-        sections.append(
-            plots.img(
-                plots.line(
-                    [w for w, _ in weeks],
-                    [u for _, u in weeks],
-                    "Utilisation per week, all assets",
-                    "share of bookable hours",
-                    percent=True,
-                ),
-                "Utilisation per week",
-            )
-        )
-        names, week_labels, grid = data.utilisation_grid()
-        if names:
-            sections.append(
-                plots.img(
-                    plots.heatmap(
-                        grid,
-                        names,
-                        week_labels,
-                        "Utilisation per asset and week (busiest 25)",
-                        "share of bookable hours",
-                    ),
-                    "Utilisation per asset and week",
-                )
-            )
-    else:
-        sections.append("<p>No bookable hours in the period.</p>")
+    return section
 
-    sections.append("<h2>Booked hours by requester</h2>")
+
+def _requesters(data: ReportData) -> Section:
+    section = Section(
+        "Used hours by requester",
+        "Booked or Completed bookings in the period, maintenance excluded, by the requester's lab,"
+        " its department and its organisation (from the pulled accounts: a lab outside them is"
+        " not an authorised account).",
+    )
     for level in ("lab", "department", "organisation"):
         rows = data.hours_by_requester(level)
         if rows:
-            sections.append(
-                plots.img(
-                    plots.bars(
-                        [str(r[0]) for r in rows],
-                        [r[1] for r in rows],
-                        f"Used hours by requester {level}",
-                        "hours",
-                    ),
-                    f"Hours by requester {level}",
+            title = f"Used hours by requester {level} (top 20)"
+            section.charts.append(
+                Chart(
+                    title,
+                    plots.bars([str(r[0]) for r in rows], [r[1] for r in rows], title, "hours"),
+                    [level, "hours"],
+                    [[str(who), f"{hours:,.1f}"] for who, hours in rows],
                 )
             )
+    return section
 
-    sections.append("<h2>Cost</h2>")
-    sections.append(
-        '<p class="note">Booked and Completed bookings in the period, per currency: amounts in '
-        "different currencies are never added up. A booking linked to several projects or funding "
-        "codes shares its cost equally among them.</p>"
-    )
+
+def _cost(data: ReportData) -> Section:
     currencies = data.cost_by_currency()
-    sections.append(
-        _table(
-            ["currency", "cost", "bookings"], [[c, f"{float(v):,.2f}", f"{n:,}"] for c, v, n in currencies]
-        )
+    section = Section(
+        "Cost",
+        "Booked and Completed bookings in the period, per currency: amounts in different currencies"
+        " are never added up. A booking linked to several projects or funding codes shares its cost"
+        " equally among them, so that each chart adds up to the total of its currency.",
     )
-    for title, rows in (("project", data.cost_by_project()), ("funding code", data.cost_by_funding_code())):
+    if currencies:
+        section.tables.append(
+            (["currency", "cost", "bookings"], [[c, money(v, c), f"{n:,}"] for c, v, n in currencies])
+        )
+    for kind, plural, rows in (
+        ("project", "projects", data.cost_by_project()),
+        ("funding code", "funding codes", data.cost_by_funding_code()),
+    ):
         by_currency: dict[str, list[tuple[str, float]]] = defaultdict(list)
         for currency, name, cost in rows:
             by_currency[currency].append((str(name), float(cost)))
         for currency, entries in sorted(by_currency.items()):
-            top = entries[:15]
-            sections.append(
-                plots.img(
-                    plots.bars(
-                        [n for n, _ in top],
-                        [c for _, c in top],
-                        f"Cost by {title}, {currency} (top 15)",
-                        currency,
-                    ),
-                    f"Cost by {title} in {currency}",
+            shown = _with_others(entries, plural)
+            title = f"Cost by {kind}, {currency}"
+            section.charts.append(
+                Chart(
+                    title,
+                    plots.bars([n for n, _ in shown], [c for _, c in shown], title, currency),
+                    [kind, f"cost ({currency})"],
+                    [[name, money(cost, currency)] for name, cost in entries],
                 )
             )
+    return section
 
-    sections.append("<h2>Outcomes</h2>")
-    sections.append(
-        '<p class="note">Maintenance excluded. A <em>no-show</em> is a booking still Booked after its end '
-        "(never marked Completed); the no-show rate is no-shows over no-shows plus Completed bookings. "
-        "The cancellation and declined rates are over every booking that starts in the period.</p>"
+
+def _outcomes(data: ReportData) -> Section:
+    rates = data.rates()
+    section = Section(
+        "Outcomes",
+        "Maintenance excluded. A no-show is a booking still Booked after its end (never marked"
+        " Completed); the no-show rate is no-shows over no-shows plus Completed bookings. The"
+        " cancellation and declined rates are over every booking that starts in the period.",
     )
     statuses = data.status_counts()
     if statuses:
-        sections.append(
-            plots.img(
+        section.charts.append(
+            Chart(
+                "Bookings by status",
                 plots.bars(
                     [s for s, _ in statuses], [n for _, n in statuses], "Bookings by status", "bookings"
                 ),
-                "Bookings by status",
+                ["status", "bookings"],
+                [[status, f"{count:,}"] for status, count in statuses],
             )
         )
-    sections.append(
-        _table(
+    section.tables.append(
+        (
             ["measure", "value"],
             [
-                ["cancellation rate", _percent(rates["cancellation"])],
-                ["declined rate", _percent(rates["declined"])],
-                ["no-show rate", _percent(rates["no_show"])],
+                ["cancellation rate", percent(rates["cancellation"])],
+                ["declined rate", percent(rates["declined"])],
+                ["no-show rate", percent(rates["no_show"])],
                 ["no-shows", f"{rates['no_shows']:,}"],
             ],
         )
     )
+    return section
 
-    sections.append("<h2>When equipment is used</h2>")
-    sections.append(
-        '<p class="note">Used hours by weekday and hour, each booking in its provider lab\'s own '
-        "time zone.</p>"
+
+def _when(data: ReportData) -> Section:
+    section = Section(
+        "When equipment is used",
+        "Used hours by weekday and hour, each booking in its provider lab's own time zone.",
     )
     hours = [f"{h:02d}" for h in range(24)]
-    sections.append(
-        plots.img(
-            plots.heatmap(
-                data.hour_of_week(), DAY_NAMES, hours, "Hour of week, all labs (local time)", "hours"
-            ),
-            "Hour-of-week heatmap, all labs",
-        )
-    )
-    for lab_id, name, tz in data.busiest_labs():
-        sections.append(
-            plots.img(
-                plots.heatmap(
-                    data.hour_of_week(lab_id), DAY_NAMES, hours, f"Hour of week: {name} ({tz})", "hours"
-                ),
-                f"Hour-of-week heatmap, {name}",
+    labs = [(None, "all labs", "local time"), *data.busiest_labs()]
+    for lab_id, name, tz in labs:
+        grid = data.hour_of_week(lab_id)
+        title = f"Used hours by hour of week, {name} ({tz})"
+        section.charts.append(
+            Chart(
+                title,
+                plots.heatmap(grid, DAY_NAMES, hours, title, "hours"),
+                ["day", *hours],
+                [[day, *(f"{value:.1f}" for value in row)] for day, row in zip(DAY_NAMES, grid, strict=True)],
             )
         )
+    return section
 
-    sections.append("<h2>Internal and external use</h2>")
-    weeks_labels, series = data.internal_external_by_week()
-    if weeks_labels:
-        sections.append(
-            plots.img(
-                plots.stacked_columns(weeks_labels, series, "Booked hours per week by booking type", "hours"),
-                "Internal and external use per week",
+
+def _types(data: ReportData) -> Section:
+    section = Section(
+        "Internal, external and maintenance hours",
+        "Booked or Completed bookings by the week they start in, by booking type (maintenance included).",
+    )
+    week_labels, series = data.internal_external_by_week()
+    if any(any(values) for values in series.values()):
+        title = "Hours per week by booking type"
+        section.charts.append(
+            Chart(
+                title,
+                plots.stacked_columns(week_labels, series, title, "hours"),
+                ["week from", *series],
+                [
+                    [week, *(f"{series[kind][index]:,.1f}" for kind in series)]
+                    for index, week in enumerate(week_labels)
+                ],
             )
         )
-
-    title = f"Equipment use, {period.start:%d %b %Y} to {period.end - timedelta(days=1):%d %b %Y}"
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title>"
-        f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>"
-        f'<p class="note">Made by labshare report on {data.now:%Y-%m-%d %H:%M} UTC.</p>'
-        + "\n".join(sections)
-        + "</body></html>\n"
-    )
-
-
-def calendar_text(calendar: Calendar) -> str:
-    return calendar.describe()
+    return section

@@ -1,5 +1,6 @@
 """An authenticated HTTP session: a valid access token on every request, retries with backoff."""
 
+import os
 import threading
 import time
 from email.utils import parsedate_to_datetime
@@ -10,7 +11,7 @@ import orjson
 import stamina
 
 from labshare.client import oauth
-from labshare.client.errors import ApiError, ReconnectRequired
+from labshare.client.errors import ApiError, ReconnectRequired, network_errors
 from labshare.client.tokens import Credentials, TokenStore
 
 REFRESH_MARGIN_SECONDS = 60  # refresh this long before expiry, as real clients do
@@ -41,10 +42,15 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 
 def backoff(exc: Exception) -> bool | float:
-    """stamina's hook: retry connection errors and 429/5xx; a Retry-After sets the wait."""
+    """stamina's hook: retry 429/5xx (a Retry-After sets the wait) and connections that broke.
+
+    A refused connection, an unknown host, a failed handshake or a timeout is not retried: an
+    interactive command says so at once rather than after a minute of backoff.
+    """
     if isinstance(exc, RetryableStatus):
         return exc.retry_after if exc.retry_after is not None else True
-    return isinstance(exc, httpx.TransportError)
+    final = (httpx.ConnectError, httpx.TimeoutException, httpx.UnsupportedProtocol, httpx.ProxyError)
+    return isinstance(exc, httpx.TransportError) and not isinstance(exc, final)
 
 
 class Session:
@@ -58,7 +64,7 @@ class Session:
         credentials: Credentials,
         store: TokenStore | None = None,
         concurrency: int = 8,
-        timeout: float = 60,
+        timeout: float | None = None,
         attempts: int = 6,
     ) -> None:
         self.credentials = credentials
@@ -67,7 +73,7 @@ class Session:
         self._lock = threading.Lock()
         self.http = httpx.Client(
             base_url=credentials.api_url,
-            timeout=timeout,
+            timeout=timeout or float(os.environ.get("LABSHARE_TIMEOUT") or 60),
             limits=httpx.Limits(max_connections=concurrency + 2, max_keepalive_connections=concurrency + 2),
             headers={"Accept": "application/json", "User-Agent": "labshare-client"},
         )
@@ -96,11 +102,12 @@ class Session:
     def get(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
         """GET a path relative to the API base (`bookings`, `equipment/7`), with retries."""
         try:
-            for attempt in stamina.retry_context(
-                on=backoff, attempts=self.attempts, timeout=300, wait_initial=0.2, wait_max=30
-            ):
-                with attempt:
-                    response = self._get_once(path, params)
+            with network_errors(str(self.http.base_url.join(path))):
+                for attempt in stamina.retry_context(
+                    on=backoff, attempts=self.attempts, timeout=300, wait_initial=0.2, wait_max=30
+                ):
+                    with attempt:
+                        response = self._get_once(path, params)
         except RetryableStatus as exc:
             raise ApiError(
                 exc.response.status_code, str(exc.response.request.url), exc.response.text
@@ -116,7 +123,7 @@ class Session:
                 path, params=params, headers={"Authorization": f"Bearer {self.access_token()}"}
             )
             if response.status_code == 401:
-                raise ReconnectRequired("The API does not accept the saved sign-in.")
+                raise ReconnectRequired(f"{response.request.url} does not accept the saved sign-in (401).")
         if response.status_code == 429 or response.status_code >= 500:
             raise RetryableStatus(response)
         if response.status_code >= 400:

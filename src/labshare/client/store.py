@@ -9,7 +9,9 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-from labshare.client.tables import ID, JSON, NUMBER, TABLES, Table
+from labshare.client.flat import all_flat_tables, flat_tables
+from labshare.client.star import STAR_TABLES
+from labshare.client.tables import ID, JSON, NUMBER, RESOURCES, TABLES, Table
 
 ARROW_TYPES = {ID: pa.int64(), NUMBER: pa.float64()}
 MEMORY_LIMIT = "256MB"
@@ -56,6 +58,8 @@ class Store:
             self.db.execute(
                 f'CREATE TABLE IF NOT EXISTS "{table.name}" ({columns}, PRIMARY KEY ("{table.key}"))'
             )
+            for name, kind in table.columns:  # a field the contract gained since the last pull
+                self.db.execute(f'ALTER TABLE "{table.name}" ADD COLUMN IF NOT EXISTS "{name}" {kind}')
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS _sync_state (resource VARCHAR PRIMARY KEY, watermark VARCHAR,"
             " mode VARCHAR, finished_at TIMESTAMPTZ)"
@@ -131,18 +135,35 @@ class Store:
 
     # --- other formats ---------------------------------------------------------------------
 
-    def export(self, folder: Path, file_format: str, tables: Iterable[str]) -> list[Path]:
-        """Write each table to `folder/<table>.parquet|csv`, replacing the old file atomically."""
+    def export(
+        self, folder: Path, file_format: str, tables: Iterable[str], schema: str = "flat"
+    ) -> list[Path]:
+        """Write BI-ready files, `folder/<table>.parquet|csv`, each replacing the old one atomically:
+        the flat tables of `tables` with their child tables, or (`schema="star"`) the star schema.
+        The client's bookkeeping stays in the state file beside them."""
+        flat = all_flat_tables(RESOURCES)
+        for table in flat:
+            self.db.execute(f'CREATE OR REPLACE TEMP VIEW "flat_{table.name}" AS {table.sql}')
+        if schema == "star":
+            queries = dict(STAR_TABLES)
+        else:
+            chosen = set(tables)
+            queries = {
+                table.name: f'SELECT * FROM "flat_{table.name}"'  # noqa: S608 (our own names)
+                for name in RESOURCES
+                if name in chosen
+                for table in flat_tables(name)
+            }
         folder.mkdir(parents=True, exist_ok=True)
+        options = (
+            "FORMAT parquet, COMPRESSION zstd" if file_format == "parquet" else "FORMAT csv, HEADER true"
+        )
         written = []
-        for name in tables:
+        for name, query in queries.items():
             target = folder / f"{name}.{file_format}"
             temporary = folder / f".{name}.{file_format}.tmp"
-            options = (
-                "FORMAT parquet, COMPRESSION zstd" if file_format == "parquet" else "FORMAT csv, HEADER true"
-            )
             quoted = str(temporary).replace("'", "''")
-            self.db.execute(f"COPY (SELECT * FROM \"{name}\" ORDER BY 1) TO '{quoted}' ({options})")  # noqa: S608 (our own names; values are parameters)
+            self.db.execute(f"COPY (SELECT * FROM ({query}) ORDER BY ALL) TO '{quoted}' ({options})")  # noqa: S608 (our own SQL; the path is quoted)
             temporary.replace(target)
             written.append(target)
         return written
