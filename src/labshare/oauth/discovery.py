@@ -11,8 +11,6 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
-from labshare.oauth.models import SCOPES
-
 GRANT_TYPES = ["authorization_code", "refresh_token", "client_credentials"]
 CLIENT_AUTHENTICATION = ["client_secret_basic", "client_secret_post"]
 METADATA_CACHE = "public, max-age=3600"
@@ -51,7 +49,7 @@ def authorization_server_metadata(request: HttpRequest) -> JsonResponse:
             "token_endpoint": f"{issuer}/oauth/token",
             "revocation_endpoint": f"{issuer}/oauth/revoke",
             "introspection_endpoint": f"{issuer}/oauth/introspect",
-            "scopes_supported": list(SCOPES),
+            "scopes_supported": list(settings.OAUTH2_PROVIDER["SCOPES"]),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
             "grant_types_supported": GRANT_TYPES,
@@ -72,7 +70,7 @@ def protected_resource_metadata(request: HttpRequest) -> JsonResponse:
         {
             "resource": api_url(request),
             "authorization_servers": [web_url(request)],
-            "scopes_supported": list(SCOPES),
+            "scopes_supported": list(settings.OAUTH2_PROVIDER["SCOPES"]),
             "bearer_methods_supported": ["header"],
             "resource_name": "Labshare API",
             "resource_documentation": f"{web_url(request)}/docs",
