@@ -166,7 +166,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "/login"
-LOGIN_REDIRECT_URL = "/oauth/applications"
+LOGIN_REDIRECT_URL = "/equipment"  # every member may book; not every one registers applications
 LOGOUT_REDIRECT_URL = "/login"
 
 LANGUAGE_CODE = "en-gb"

@@ -65,3 +65,13 @@ def test_it_refuses_an_unknown_size(db, size):
     with pytest.raises(CommandError, match="--size must be small, medium, large or a positive number"):
         demo("--size", size)
     assert not User.objects.exists()
+
+
+def test_it_names_a_member_whose_request_the_administrator_approves(db, demo_password):
+    output = demo("--size", "300")
+    line = next(line for line in output.splitlines() if line.startswith("The booking path"))
+    email = line.split("sign in as ")[1].split(",")[0]
+    member = User.objects.get(email=email)
+    lab = member.memberships.get(role="member").lab
+    assert lab.memberships.filter(user__email=ADMIN_EMAIL, role="administrator").exists()
+    assert lab.equipment.filter(auto_approve_lab_members=False).exists()

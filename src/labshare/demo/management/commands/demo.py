@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from labshare.accounts.models import User
+from labshare.accounts.models import Membership, Role, User
 from labshare.demo import live, load
 from labshare.demo.generate import ADMIN_EMAIL, PASSWORD_VARIABLE, SIZES, DemoData
 from labshare.oauth.tokens import demo_application
@@ -51,6 +51,22 @@ def moment(text: str | None) -> datetime:
     if parsed is None:
         raise CommandError(f"--now must be an ISO 8601 date-time such as 2026-07-01T00:00Z, not {text!r}.")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def member_to_try() -> Membership | None:
+    """A plain member of a lab the demo administrator runs whose requests wait for approval."""
+    return (
+        Membership.objects.filter(
+            role=Role.MEMBER,
+            user__is_active=True,
+            lab__memberships__user__email=ADMIN_EMAIL,
+            lab__memberships__role=Role.ADMINISTRATOR,
+            lab__equipment__auto_approve_lab_members=False,
+        )
+        .select_related("user", "lab")
+        .order_by("lab_id", "user_id")
+        .first()
+    )
 
 
 class Command(BaseCommand):
@@ -121,6 +137,11 @@ class Command(BaseCommand):
         for table, count in counts.items():
             self.stdout.write(f"  {table:<34} {count:>10,}")
         shown = "as set in " + PASSWORD_VARIABLE if os.environ.get(PASSWORD_VARIABLE) else password
+        if member := member_to_try():
+            self.stdout.write(
+                f"The booking path: sign in as {member.user.email}, a member of {member.lab.name}, "
+                f"request an instrument of the lab, then as {ADMIN_EMAIL} approve it under Requests."
+            )
         self.stdout.write(f"Sign in as {ADMIN_EMAIL} (or any demo user), password: {shown}")
 
     def run_live(self, seed: int, start: datetime, rate: float, limit: int | None) -> None:
