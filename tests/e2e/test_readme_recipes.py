@@ -39,7 +39,7 @@ def readme_shell_lines() -> list[str]:
     return lines
 
 
-def recipes() -> dict[str, str]:
+def recipes() -> dict[str, list[str]]:
     """The curl lines by their method and path, and the authorisation URL of the session by hand."""
     found = {}
     for line in readme_shell_lines():
