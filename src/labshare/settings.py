@@ -127,6 +127,11 @@ SILENCED_SYSTEM_CHECKS = [
     # Native apps (the `labshare login` command among them) get their code on a loopback
     # http:// callback (RFC 8252 §7.3), so "http" stays an allowed redirect scheme.
     "oauth2_provider.W008",
+    # The refresh grace period answers a fresh pair of the family (LabshareValidator), never the
+    # earlier tokens, so it needs none of them in plaintext.
+    "oauth2_provider.E001",
+    # `iss` (RFC 9207) is added by oauth/views/authorize.py, from LABSHARE_WEB_URL.
+    "oauth2_provider.W005",
 ]
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -216,12 +221,12 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": env_int("LABSHARE_REFRESH_REUSE_SECONDS", 60),
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     # RFC 9700: no implicit or password grant, no "plain" PKCE, no token in a query string
-    # (Labshare offers none of them), and `iss` in the authorization response (RFC 9207).
+    # (Labshare offers none of them). `iss` (RFC 9207) is added by oauth/views/authorize.py,
+    # from LABSHARE_WEB_URL.
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
-    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     "PKCE_REQUIRED": False,
     "CLIENT_SECRET_HASHER": "labshare_hmac_sha256",
     "OAUTH2_VALIDATOR_CLASS": "labshare.oauth.validators.LabshareValidator",

@@ -188,7 +188,7 @@ def by_method(*views: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return HttpResponse(status=204, headers={"Allow": allowed(methods)})
         view = by_name.get(request.method)
         if view is None:
-            error = MethodNotAllowed(f"{request.method} is not allowed here.", allowed(methods))
+            error = MethodNotAllowed(f"{request.method} is not allowed here; use GET.", allowed(methods))
             return error.response(request)
         return view(request, *args, **kwargs)
 
