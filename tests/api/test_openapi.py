@@ -41,7 +41,7 @@ def test_it_describes_the_oauth_json_endpoints_at_the_web_apps_root():
         assert get_resolver().resolve(path).url_name in {"token", "revoke", "introspect", "token-info"}
 
 
-def test_it_declares_the_oauth_flow_and_the_five_scopes():
+def test_it_declares_the_oauth_flow_and_the_six_scopes():
     scheme = openapi()["components"]["securitySchemes"]["oauth"]
     flow = scheme["flows"]["authorizationCode"]
     assert flow["authorizationUrl"] == "/oauth/authorize"
@@ -52,6 +52,7 @@ def test_it_declares_the_oauth_flow_and_the_five_scopes():
         "read_equipment",
         "read_projects",
         "read_bookings",
+        "write_bookings",
     }
 
 

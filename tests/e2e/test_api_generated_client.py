@@ -6,11 +6,13 @@ import json
 import re
 import subprocess
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
+from labshare.bookings.models import Booking
 from tests.api.conftest import fast_password_hashing, world  # noqa: F401  (fixtures)
 
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi.yaml"
@@ -108,7 +110,8 @@ def test_a_generated_client_parses_every_endpoint(generated, server, world, alic
         ("get_group", {"id": world.graphene_group.id}, models.Group),
         ("get_user", {}, models.User),
     ]
-    assert {name for name, _, _ in calls} == set(modules), "every operation is called"
+    writes = {"create_booking", "cancel_booking", "approve_booking", "decline_booking", "add_booking_note"}
+    assert {name for name, _, _ in calls} | writes == set(modules), "every operation is called"
     for name, arguments, model in calls:
         response = modules[name].sync_detailed(client=client, **arguments)
         assert response.status_code == 200, (name, arguments, response.content[:300])
@@ -133,3 +136,32 @@ def test_a_generated_client_parses_every_endpoint(generated, server, world, alic
         if after is None:
             break
     assert sorted(seen) == sorted({world.booking.id, world.maintenance.id})
+    # The write extension: request two slots, note, approve, cancel, decline.
+    day = (timezone.now() + timedelta(days=9)).date().isoformat()
+    created = []
+    for hour in (9, 13):
+        body = models.BookingRequest(
+            equipment_id=world.laser.id,
+            start_time=f"{day}T{hour:02d}:00:00",
+            end_time=f"{day}T{hour + 2:02d}:00:00",
+        )
+        response = modules["create_booking"].sync_detailed(client=client, body=body)
+        assert response.status_code == 201, response.content[:300]
+        assert isinstance(response.parsed, models.Booking)
+        same(written_back(response.parsed), json.loads(response.content), "create_booking")
+        created.append(response.parsed.id)
+    first, second = created
+    actions = [
+        ("add_booking_note", first, models.NoteRequest(message="Bring your own slides"), 201),
+        ("approve_booking", first, models.ApproveBookingBody(note="See you then"), 200),
+        ("cancel_booking", first, models.CancelBookingBody(reason="Plans changed"), 200),
+        ("decline_booking", second, models.DeclineBookingBody(note="Fully booked"), 200),
+    ]
+    for name, booking_id, body, status in actions:
+        response = modules[name].sync_detailed(client=client, id=booking_id, body=body)
+        assert response.status_code == status, (name, response.content[:300])
+        same(written_back(response.parsed), json.loads(response.content), name)
+    assert [b.status for b in Booking.objects.filter(pk__in=created).order_by("pk")] == [
+        "Cancelled",
+        "Declined",
+    ]

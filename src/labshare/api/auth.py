@@ -192,4 +192,5 @@ def by_method(*views: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return error.response(request)
         return view(request, *args, **kwargs)
 
+    route.__name__ = views[0].__name__
     return route
