@@ -62,13 +62,30 @@ def unlimited_server(transactional_db) -> Iterator[str]:
 
 
 def test_it_answers_every_generated_request_as_openapi_yaml_says(server, world, alice_token, tmp_path):  # noqa: F811
-    result = schemathesis(f"{server}/v1", alice_token, tmp_path, "--exclude-path-regex", OAUTH_PATHS)
+    # Stateful too: the write API's links (create, then read and cancel). The coverage phase is
+    # left out here: on Python 3.11.7 it can trip CPython's "AST constructor recursion depth
+    # mismatch" inside hypothesis (fixed in 3.11.8), which is no answer of ours.
+    result = schemathesis(
+        f"{server}/v1",
+        alice_token,
+        tmp_path,
+        "--exclude-path-regex",
+        OAUTH_PATHS,
+        "--phases",
+        "examples,fuzzing,stateful",
+    )
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
 
 
 def test_the_oauth_endpoints_answer_as_openapi_yaml_says(unlimited_server, world, alice_token, tmp_path):  # noqa: F811
     result = schemathesis(
-        f"{unlimited_server}/oauth", alice_token, tmp_path, "--include-path-regex", OAUTH_PATHS
+        f"{unlimited_server}/oauth",
+        alice_token,
+        tmp_path,
+        "--include-path-regex",
+        OAUTH_PATHS,
+        "--phases",
+        "examples,coverage,fuzzing",  # the OAuth endpoints have no links to follow
     )
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
     assert "Selected: 4/" in result.stdout, result.stdout[-3000:]
