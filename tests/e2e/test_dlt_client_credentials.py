@@ -81,7 +81,7 @@ def turn_on_service_access(server: str, email: str, application: Application, la
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**CHROMIUM)
         page = browser.new_page()
-        page.goto(f"{server}/login")
+        page.goto(f"{server}/login?next=/oauth/applications")
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()

@@ -28,7 +28,7 @@ def test_it_registers_authorises_two_labs_and_exchanges_the_code(
         browser = playwright.chromium.launch(**CHROMIUM)
         page = browser.new_page()
 
-        page.goto(f"{server}/login")
+        page.goto(f"{server}/login?next=/oauth/applications")
         page.get_by_label("Email").fill(alice.email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
