@@ -49,12 +49,13 @@ class Conflict(ApiError):
     status = 409
     error = "slot_taken"
 
-    def __init__(self, description: str, conflict: dict) -> None:
+    def __init__(self, description: str, conflict: dict | None) -> None:
         super().__init__(description, "start_time")
         self.conflict = conflict
 
     def body(self) -> dict:
-        return {**super().body(), "conflict": self.conflict}
+        # None while the winner's transaction has not committed: nothing to show of it yet.
+        return {**super().body(), **({"conflict": self.conflict} if self.conflict else {})}
 
 
 class Unprocessable(ApiError):
@@ -175,6 +176,8 @@ def domain_error(error: services.BookingError, answers_labels: list[str] | None 
                 "end_time": lab_time(held.end_time, held.provider_lab.timezone),
             },
         )
+    if type(error) is services.BookingError and error.field == "start":  # raced: taken meanwhile
+        return Conflict(error.message, None)
     if isinstance(error, services.NotAllowed):
         return Forbidden(error.message, PARAMETERS.get(error.field or "", error.field))
     if isinstance(error, services.InvalidAnswers):

@@ -87,7 +87,13 @@ def _save_new_slot(booking: Booking) -> None:
     conflict = booking.overlapping()
     if conflict:
         raise SlotTaken(conflict)
-    _full_clean(booking)
+    try:
+        _full_clean(booking)
+    except InvalidBooking:
+        # The model's own overlap rule saw a booking committed since the check above.
+        if conflict := booking.overlapping():
+            raise SlotTaken(conflict) from None
+        raise
     try:
         with transaction.atomic():
             booking.save()
