@@ -1,6 +1,7 @@
 """The `labshare` command.
 
-`labshare serve` runs the production server; `login`, `whoami`, `pull`, `report` and
+`labshare serve` runs the production server, `labshare webhooks listen` a receiver of webhooks
+for local development; `login`, `whoami`, `pull`, `report` and
 `export` are the client toolkit (no Django); every other word is a Django management
 command (`labshare migrate`, `labshare demo`, `labshare createsuperuser`, ...).
 `labshare` or `labshare --help` lists them all, grouped.
@@ -26,6 +27,11 @@ def main() -> None:
         from labshare.serve import main as serve
 
         serve()
+        return
+    if words[:1] == ["webhooks"]:
+        from labshare.webhooks.listen import main as webhooks
+
+        webhooks(words[1:])
         return
     command = [word for word in words if word != "--debug"][:1]
     if command and command[0] in CLIENT_COMMANDS:
@@ -62,7 +68,13 @@ def overview() -> str:
     if server is None:
         lines.append("  (not installed: pip install 'labshare[server]')")
         return "\n".join(lines)
-    lines += _rows([("serve", "Run the production server (Granian)."), *server.pop("Labshare")])
+    lines += _rows(
+        [
+            ("serve", "Run the production server (Granian)."),
+            ("webhooks listen", "Receive, verify and print webhook deliveries (local development)."),
+            *server.pop("Labshare"),
+        ]
+    )
     for group, commands in server.items():
         lines += ["", f"{group}:"]
         lines += textwrap.wrap(

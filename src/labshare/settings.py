@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "labshare.api",
     "labshare.demo",
     "labshare.worker",
+    "labshare.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -275,6 +276,22 @@ if EMAIL_HOST:
     EMAIL_TIMEOUT = 10
 # The domain of the iCalendar UIDs in booking e-mails (booking-<id>@domain).
 LABSHARE_ICS_DOMAIN = os.environ.get("LABSHARE_ICS_DOMAIN", ALLOWED_HOSTS[0] if ALLOWED_HOSTS else "labshare")
+
+# Webhooks (labshare/webhooks): the waits between attempts, in seconds (exponential, with
+# jitter, about three days in all; then the endpoint is disabled), each attempt's timeout, how
+# long a rotated secret still signs, and networks delivered to although they are not public.
+LABSHARE_WEBHOOKS_RETRY_SCHEDULE = [
+    float(seconds)
+    for seconds in env_list(
+        "LABSHARE_WEBHOOKS_RETRY_SCHEDULE",
+        "5,30,120,600,1800,3600,7200,14400,28800,43200,43200,43200,43200,43200",
+    )
+]
+LABSHARE_WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("LABSHARE_WEBHOOKS_TIMEOUT_SECONDS", 10))
+LABSHARE_WEBHOOKS_SECRET_OVERLAP_HOURS = float(os.environ.get("LABSHARE_WEBHOOKS_SECRET_OVERLAP_HOURS", 24))
+LABSHARE_WEBHOOKS_ALLOW_PRIVATE = [
+    ipaddress.ip_network(network, strict=False) for network in env_list("LABSHARE_WEBHOOKS_ALLOW_PRIVATE")
+]
 
 CORS_URLS_REGEX = r"^/v1/.*$"
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 
 from labshare.oauth import discovery
-from labshare.oauth.views import applications, authorized, signin, token
+from labshare.oauth.views import applications, authorized, signin, token, webhooks
 from labshare.oauth.views.authorize import AuthorizeView
 
 app_name = "oauth"
@@ -44,6 +44,32 @@ urlpatterns = [
         "oauth/applications/<int:application_id>/delete",
         applications.application_delete,
         name="application-delete",
+    ),
+    path("oauth/applications/<int:application_id>/webhooks", webhooks.endpoint_new, name="webhook-new"),
+    path(
+        "oauth/applications/<int:application_id>/webhooks/<int:endpoint_id>/rotate",
+        webhooks.endpoint_rotate,
+        name="webhook-rotate",
+    ),
+    path(
+        "oauth/applications/<int:application_id>/webhooks/<int:endpoint_id>/enabled",
+        webhooks.endpoint_enabled,
+        name="webhook-enabled",
+    ),
+    path(
+        "oauth/applications/<int:application_id>/webhooks/<int:endpoint_id>/delete",
+        webhooks.endpoint_delete,
+        name="webhook-delete",
+    ),
+    path(
+        "oauth/applications/<int:application_id>/webhooks/<int:endpoint_id>/ping",
+        webhooks.endpoint_ping,
+        name="webhook-ping",
+    ),
+    path(
+        "oauth/applications/<int:application_id>/deliveries/<int:delivery_id>/replay",
+        webhooks.delivery_replay,
+        name="webhook-replay",
     ),
     path("oauth/authorized_applications", authorized.authorised_list, name="authorized-applications"),
     path(

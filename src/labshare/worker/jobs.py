@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from labshare.bookings.services import complete_ended_bookings
+from labshare.webhooks import delivery
 
 
 @dataclass(frozen=True)
@@ -11,8 +12,11 @@ class Job:
     name: str
     every_seconds: float
     run: Callable[[], int | None]  # returns how many things it did, if it counts
+    # Run again at once while it finds work (webhook deliveries), instead of at its interval.
+    again_when_busy: bool = False
 
 
 JOBS: list[Job] = [
     Job("complete ended bookings", 60, lambda: complete_ended_bookings()),
+    Job("webhook deliveries", 0.2, delivery.run, again_when_busy=True),
 ]

@@ -15,8 +15,12 @@ from labshare.accounts.models import Membership, Role
 from labshare.oauth.forms import SCOPE_LABELS, ApplicationForm, ServiceLabsForm
 from labshare.oauth.models import Application
 from labshare.oauth.service_access import bind_service, service_binding, stop_service
+from labshare.webhooks.forms import EndpointForm
+from labshare.webhooks.models import Delivery
 
 NEW_SECRET = "labshare.oauth.new_client_secret"
+NEW_WEBHOOK_SECRET = "labshare.webhooks.new_secret"
+DELIVERY_LOG_LENGTH = 50
 
 
 def lab_administrator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -76,13 +80,37 @@ def application_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def webhooks_context(
+    request: HttpRequest, application: Application, endpoint_form: EndpointForm | None
+) -> dict[str, object]:
+    """The endpoints, a secret just made (shown once) and the latest deliveries."""
+    new = request.session.get(NEW_WEBHOOK_SECRET)
+    endpoints = list(application.webhook_endpoints.order_by("id"))
+    webhook_secret = None
+    if new and any(endpoint.pk == new["id"] for endpoint in endpoints):
+        webhook_secret = request.session.pop(NEW_WEBHOOK_SECRET)
+    deliveries = (
+        Delivery.objects.filter(endpoint__application=application).select_related("endpoint").order_by("-id")
+    )
+    return {
+        "endpoints": endpoints,
+        "webhook_secret": webhook_secret,
+        "deliveries": deliveries[:DELIVERY_LOG_LENGTH],
+        "endpoint_form": endpoint_form or EndpointForm(),
+    }
+
+
 def detail_page(
-    request: HttpRequest, application: Application, service_form: ServiceLabsForm | None = None
+    request: HttpRequest,
+    application: Application,
+    service_form: ServiceLabsForm | None = None,
+    endpoint_form: EndpointForm | None = None,
 ) -> HttpResponse:
     new_secret = request.session.get(NEW_SECRET)
     secret = None
     if new_secret and new_secret["id"] == application.pk:
         secret = request.session.pop(NEW_SECRET)["secret"]
+    webhooks = webhooks_context(request, application, endpoint_form)
     binding = service_binding(application)
     service_labs = list(binding.labs.order_by("name", "id")) if binding else []
     if service_form is None:
@@ -96,8 +124,9 @@ def detail_page(
         "service_labs": service_labs,
         "service_form": service_form,
         "token_url": request.build_absolute_uri("/oauth/token"),
+        **webhooks,
     }
-    status = 400 if service_form.errors else 200
+    status = 400 if service_form.errors or webhooks["endpoint_form"].errors else 200
     response = render(request, "oauth/application_detail.html", context, status=status)
     response["Cache-Control"] = "no-store"
     return response

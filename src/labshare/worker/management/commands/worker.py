@@ -15,7 +15,7 @@ logger = logging.getLogger("labshare.worker")
 
 
 class Command(BaseCommand):
-    help = "Run the periodic jobs (completing ended bookings, ...) until stopped."
+    help = "Run the periodic jobs (completing ended bookings, webhook deliveries, ...) until stopped."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--once", action="store_true", help="Run each job once, then exit.")
@@ -35,16 +35,18 @@ class Command(BaseCommand):
             for index, job in enumerate(JOBS):
                 if due[index] <= time.monotonic():
                     close_old_connections()  # a long-running process: drop stale connections
-                    self.run(job)
-                    due[index] = time.monotonic() + job.every_seconds
+                    busy = self.run(job)
+                    due[index] = time.monotonic() + (0 if busy and job.again_when_busy else job.every_seconds)
             stop.wait(max(0.0, min(due.values()) - time.monotonic()))
 
-    def run(self, job: Job) -> None:
+    def run(self, job: Job) -> bool:
+        """Run the job; answers whether it did something."""
         try:
             done = job.run()
         except Exception:  # one failing run must not stop the others; it is retried next time
             logger.exception("worker: %s failed", job.name)
-            return
+            return False
         if done:
             self.stdout.write(f"worker: {job.name}: {done}")
             self.stdout.flush()
+        return bool(done)

@@ -1,0 +1,64 @@
+"""What `labshare worker` does for webhooks, again and again: fan every enabled endpoint's new
+changes out into deliveries, then send the due deliveries, a batch at a time, side by side.
+
+At least once: a delivery is recorded as delivered only after a 2xx answer; a worker killed
+while sending leaves its lease to expire, and another worker sends it again."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from django.utils import timezone
+
+from labshare.webhooks import signing
+from labshare.webhooks.models import Delivery, Endpoint
+from labshare.webhooks.services import claim_due, fan_out, record_attempt
+from labshare.webhooks.transport import Answer, post
+
+BATCH = 16
+senders = ThreadPoolExecutor(max_workers=BATCH, thread_name_prefix="webhook")
+
+
+def headers_for(delivery: Delivery) -> dict[str, str]:
+    """Standard Webhooks headers, signed now, with the previous secret too while it overlaps."""
+    endpoint: Endpoint = delivery.endpoint
+    timestamp = int(timezone.now().timestamp())
+    salts = [endpoint.secret_salt]
+    if (
+        endpoint.previous_secret_salt
+        and endpoint.previous_secret_until
+        and endpoint.previous_secret_until > timezone.now()
+    ):
+        salts.append(endpoint.previous_secret_salt)
+    return {
+        "webhook-id": delivery.message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signing.signature(salts, delivery.message_id, timestamp, delivery.body),
+    }
+
+
+def send(delivery: Delivery) -> Answer:
+    return post(delivery.endpoint.url, delivery.body.encode(), headers_for(delivery))
+
+
+def fan_out_all() -> int:
+    fanned = 0
+    for endpoint_id in Endpoint.objects.filter(enabled=True).order_by("pk").values_list("pk", flat=True):
+        while True:
+            count = fan_out(endpoint_id=endpoint_id)
+            fanned += count
+            if count == 0:
+                break
+    return fanned
+
+
+def deliver_due() -> int:
+    """Send one batch of due deliveries; answers how many were attempted."""
+    token, batch = claim_due(limit=BATCH)
+    for delivery, answer in zip(batch, senders.map(send, batch), strict=True):
+        record_attempt(delivery=delivery, lease_token=token, answer=answer)
+    return len(batch)
+
+
+def run() -> int:
+    """One round: answers how many deliveries were attempted (the worker runs again at once if any)."""
+    fan_out_all()
+    return deliver_due()

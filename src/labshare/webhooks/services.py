@@ -1,0 +1,296 @@
+"""The webhook actions, one transaction each: the owner's (register, rotate, enable, delete,
+replay, ping) and the worker's (fan an endpoint's new changes out into deliveries, claim due
+deliveries, record an attempt)."""
+
+import logging
+import random
+import uuid
+from datetime import datetime, timedelta
+
+import orjson
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from labshare.accounts.models import User
+from labshare.api.queries import fetch_all
+from labshare.api.timestamps import utc_time
+from labshare.changes import feed
+from labshare.changes.recording import TYPES
+from labshare.oauth.models import Application
+from labshare.webhooks import signing
+from labshare.webhooks.models import Delivery, Endpoint, Kind, Status
+from labshare.webhooks.transport import Answer
+
+logger = logging.getLogger(__name__)
+
+# The change types an endpoint may ask for (a user's own record needs a token: not sent).
+EVENT_TYPES: tuple[str, ...] = tuple(t for t in TYPES if t != "users")
+FAN_OUT_LIMIT = 500
+
+
+def ensure_owner(application: Application, by: User) -> None:
+    if application.user_id != by.pk:
+        raise PermissionDenied("Only the application's owner manages its webhooks.")
+
+
+def clean_event_types(event_types: list[str]) -> list[str]:
+    unknown = sorted(set(event_types) - set(EVENT_TYPES))
+    if unknown or not event_types:
+        raise ValidationError({"event_types": f"Choose one or more of: {', '.join(EVENT_TYPES)}."})
+    return [t for t in EVENT_TYPES if t in event_types]
+
+
+@transaction.atomic
+def create_endpoint(
+    *, application: Application, by: User, url: str, event_types: list[str]
+) -> tuple[Endpoint, str]:
+    """Register an endpoint, following the changes from now on. Answers it and its secret."""
+    ensure_owner(application, by)
+    endpoint = Endpoint(
+        application=application,
+        url=url,
+        event_types=" ".join(clean_event_types(event_types)),
+        secret_salt=signing.new_salt(),
+        cursor=feed.read([], after=None).cursor,
+    )
+    endpoint.full_clean()
+    endpoint.save()
+    return endpoint, signing.secret_of(endpoint.secret_salt)
+
+
+@transaction.atomic
+def rotate_secret(*, endpoint: Endpoint, by: User) -> str:
+    """A new secret; the previous one still signs for LABSHARE_WEBHOOKS_SECRET_OVERLAP_HOURS."""
+    endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+    ensure_owner(endpoint.application, by)
+    overlap = timedelta(hours=settings.LABSHARE_WEBHOOKS_SECRET_OVERLAP_HOURS)
+    endpoint.previous_secret_salt, endpoint.secret_salt = endpoint.secret_salt, signing.new_salt()
+    endpoint.previous_secret_until = timezone.now() + overlap
+    endpoint.save(
+        update_fields=["previous_secret_salt", "secret_salt", "previous_secret_until", "updated_at"]
+    )
+    return signing.secret_of(endpoint.secret_salt)
+
+
+@transaction.atomic
+def set_endpoint_enabled(*, endpoint: Endpoint, by: User, enabled: bool) -> Endpoint:
+    """Turn deliveries off or on again; waiting deliveries and new changes go out once it is on."""
+    ensure_owner(endpoint.application, by)
+    endpoint.enabled = enabled
+    if enabled:
+        endpoint.disabled_reason = ""
+    endpoint.save(update_fields=["enabled", "disabled_reason", "updated_at"])
+    return endpoint
+
+
+@transaction.atomic
+def delete_endpoint(*, endpoint: Endpoint, by: User) -> None:
+    ensure_owner(endpoint.application, by)
+    endpoint.delete()
+
+
+@transaction.atomic
+def replay_delivery(*, delivery: Delivery, by: User) -> Delivery:
+    """Send a delivery again, with the same webhook-id and body (receivers deduplicate on it)."""
+    ensure_owner(delivery.endpoint.application, by)
+    return Delivery.objects.create(
+        endpoint=delivery.endpoint,
+        kind=Kind.REPLAY,
+        message_id=delivery.message_id,
+        event_type=delivery.event_type,
+        record_id=delivery.record_id,
+        action=delivery.action,
+        record_key=delivery.record_key,
+        body=delivery.body,
+        occurred_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def send_ping(*, endpoint: Endpoint, by: User) -> Delivery:
+    """A test message, attempted once, even while the endpoint is disabled."""
+    ensure_owner(endpoint.application, by)
+    now = timezone.now()
+    message_id = new_message_id()
+    body = {"type": "ping", "id": endpoint.pk, "action": "ping", "occurred_at": utc_time(now)}
+    return Delivery.objects.create(
+        endpoint=endpoint,
+        kind=Kind.PING,
+        message_id=message_id,
+        event_type="ping",
+        action="ping",
+        record_key=f"ping:{message_id}",
+        body=orjson.dumps(body).decode(),
+        occurred_at=now,
+    )
+
+
+def new_message_id() -> str:
+    return f"msg_{uuid.uuid4().hex}"
+
+
+# The labs whose tokens the application holds: each authorisation's labs that its user is
+# still a member of (as the bearer check reads them), service bindings included.
+APPLICATION_LABS = """
+SELECT DISTINCT al.account_id AS lab_id
+FROM oauth_authorisation a
+JOIN oauth_authorisation_labs al ON al.authorisation_id = a.id
+JOIN accounts_membership m ON m.user_id = a.user_id AND m.lab_id = al.account_id
+JOIN accounts_user u ON u.id = a.user_id AND u.is_active = %s
+WHERE a.application_id = %s
+ORDER BY al.account_id
+"""
+
+
+def application_labs(application_id: int) -> list[int]:
+    return [row["lab_id"] for row in fetch_all(APPLICATION_LABS, [True, application_id])]
+
+
+def locked(queryset: QuerySet) -> QuerySet:
+    """Rows no other worker holds: SKIP LOCKED on PostgreSQL (SQLite serialises writers)."""
+    if connection.vendor == "postgresql":
+        return queryset.select_for_update(skip_locked=True, of=("self",))
+    return queryset
+
+
+def fan_out(*, endpoint_id: int, limit: int = FAN_OUT_LIMIT) -> int:
+    """Turn the endpoint's changes after its cursor into deliveries and move the cursor, in one
+    transaction that holds the endpoint: two workers never fan one change out twice."""
+    with transaction.atomic():
+        endpoint = locked(Endpoint.objects.filter(pk=endpoint_id, enabled=True)).first()
+        if endpoint is None:
+            return 0
+        labs = application_labs(endpoint.application_id)
+        try:
+            page = feed.read(labs, types=endpoint.type_list, after=endpoint.cursor, limit=limit)
+        except feed.CursorExpired as expired:
+            logger.warning("webhook endpoint %s fell behind the retention: following from now", endpoint.pk)
+            Endpoint.objects.filter(pk=endpoint.pk).update(cursor=expired.cursor)
+            return 0
+        if page.cursor == endpoint.cursor:
+            return 0
+        Delivery.objects.bulk_create([delivery_of(endpoint, change) for change in page.changes])
+        # The cursor moves only from where this transaction read it (on SQLite, where the lock is a no-op).
+        moved = Endpoint.objects.filter(pk=endpoint.pk, cursor=endpoint.cursor).update(cursor=page.cursor)
+        if not moved:
+            transaction.set_rollback(True)
+            return 0
+        return len(page.changes)
+
+
+def delivery_of(endpoint: Endpoint, change: dict) -> Delivery:
+    return Delivery(
+        endpoint=endpoint,
+        message_id=new_message_id(),
+        event_type=change["type"],
+        record_id=change["id"],
+        action=change["action"],
+        record_key=f"{change['type']}:{change['id']}",
+        body=orjson.dumps(change).decode(),
+        occurred_at=datetime.fromisoformat(change["occurred_at"]),
+    )
+
+
+def lease_seconds() -> float:
+    # Longer than any attempt can take (connect, send and read each have the timeout).
+    return 3 * settings.LABSHARE_WEBHOOKS_TIMEOUT_SECONDS + 5
+
+
+def claim_due(*, limit: int) -> tuple[str, list[Delivery]]:
+    """Lease up to `limit` due deliveries no other worker holds, none of them waiting for an
+    earlier delivery of its record. Answers the lease's token and the deliveries."""
+    now = timezone.now()
+    token = uuid.uuid4().hex
+    earlier = Delivery.objects.filter(
+        endpoint_id=OuterRef("endpoint_id"),
+        record_key=OuterRef("record_key"),
+        status=Status.PENDING,
+        id__lt=OuterRef("id"),
+    )
+    free = Q(leased_until__isnull=True) | Q(leased_until__lt=now)
+    due = (
+        Delivery.objects.filter(free, status=Status.PENDING, next_attempt_at__lte=now)
+        .filter(Q(endpoint__enabled=True) | Q(kind=Kind.PING))
+        .exclude(Exists(earlier))
+        .order_by("id")
+    )
+    with transaction.atomic():
+        ids = list(locked(due).values_list("pk", flat=True)[:limit])
+        if not ids:
+            return token, []
+        until = now + timedelta(seconds=lease_seconds())
+        # The lease condition again: on SQLite another worker may have leased them meanwhile.
+        Delivery.objects.filter(free, pk__in=ids).update(leased_until=until, lease_token=token)
+    claimed = Delivery.objects.filter(pk__in=ids, lease_token=token).select_related("endpoint").order_by("id")
+    return token, list(claimed)
+
+
+def retry_delay(attempts: int) -> float | None:
+    """The wait after the attempts-th failed attempt, with ±20 % jitter; None when none is left."""
+    schedule = settings.LABSHARE_WEBHOOKS_RETRY_SCHEDULE
+    if attempts > len(schedule):
+        return None
+    return schedule[attempts - 1] * random.uniform(0.8, 1.2)
+
+
+@transaction.atomic
+def record_attempt(*, delivery: Delivery, lease_token: str, answer: Answer) -> Delivery | None:
+    """Record an attempt of a leased delivery: delivered, retried later, or failed for good, which
+    disables the endpoint and tells its owner. None when the lease was lost meanwhile."""
+    current = Delivery.objects.select_for_update().filter(pk=delivery.pk, lease_token=lease_token).first()
+    if current is None:
+        return None
+    current.attempts += 1
+    current.response_code = answer.status_code
+    current.error = answer.error
+    current.duration_ms = answer.duration_ms
+    current.leased_until, current.lease_token = None, ""
+    if answer.ok:
+        current.status = Status.DELIVERED
+        current.delivered_at = answer.received_at
+        current.latency_ms = (answer.received_at - current.occurred_at).total_seconds() * 1000
+    elif current.kind == Kind.PING:
+        current.status = Status.FAILED
+    else:
+        delay = retry_delay(current.attempts)
+        if delay is None:
+            current.status = Status.FAILED
+            disable_failing(current)
+        else:
+            current.next_attempt_at = answer.received_at + timedelta(seconds=delay)
+    current.save()
+    return current
+
+
+def disable_failing(delivery: Delivery) -> None:
+    endpoint = Endpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
+    if not endpoint.enabled:
+        return
+    endpoint.enabled = False
+    endpoint.disabled_reason = (
+        f"Disabled after {delivery.attempts} failed attempts to deliver {delivery.message_id}"
+        f" (last: {delivery.error or 'no answer'})."
+    )[:300]
+    endpoint.save(update_fields=["enabled", "disabled_reason", "updated_at"])
+    transaction.on_commit(lambda: tell_owner_disabled(endpoint.pk))
+
+
+def tell_owner_disabled(endpoint_id: int) -> None:
+    endpoint = Endpoint.objects.select_related("application__user").get(pk=endpoint_id)
+    owner = endpoint.application.user
+    if owner is None or not owner.email:
+        return
+    body = (
+        f"The webhook endpoint {endpoint.url} of your application {endpoint.application.name}"
+        f" is disabled: {endpoint.disabled_reason}\n"
+        "Fix the receiver, then enable the endpoint again on the application's page: waiting"
+        " deliveries and the changes since then will follow.\n"
+    )
+    try:
+        EmailMessage(f"Webhook endpoint disabled: {endpoint.url}", body, to=[owner.email]).send()
+    except OSError:  # the endpoint stays disabled; a mail server that is down must not undo it
+        logger.exception("could not tell the owner of webhook endpoint %s", endpoint_id)

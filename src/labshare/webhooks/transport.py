@@ -1,0 +1,102 @@
+"""One HTTP POST to an endpoint, safely: the host is resolved, every address it resolves to
+must be public (or allowed by LABSHARE_WEBHOOKS_ALLOW_PRIVATE), and the connection goes to
+the address that was checked, so that a second DNS answer cannot point it elsewhere. No
+redirect is followed, the answer is read up to ANSWER_LIMIT bytes, and the request times out."""
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+from django.conf import settings
+from django.utils import timezone
+
+ANSWER_LIMIT = 64 * 1024
+USER_AGENT = "Labshare-Webhooks/1"
+
+
+class Refused(Exception):
+    """The URL may not be delivered to."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status_code: int | None  # None when no answer came
+    error: str  # why it failed, or ""
+    received_at: datetime
+    duration_ms: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if any(address in network for network in settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE):
+        return True
+    # Not global covers loopback, private, link-local (cloud metadata at 169.254.169.254),
+    # shared (100.64/10), reserved and unspecified addresses; multicast is global but no server.
+    return address.is_global and not address.is_multicast
+
+
+def checked_address(url: httpx.URL) -> str:
+    """The address to connect to, once every address the host resolves to is allowed."""
+    if url.scheme not in ("http", "https") or not url.host:
+        raise Refused("The URL must be http:// or https:// with a host.")
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(url.host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise Refused(f"{url.host} does not resolve ({error.strerror}).") from None
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    for address in addresses:
+        if not allowed(address):
+            raise Refused(f"{url.host} resolves to {address}, which is not a public address.")
+    return str(addresses[0])
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
+    """POST the body; a refusal, a timeout, a connection error or a non-2xx answer is a failure."""
+    started = time.monotonic()
+    timeout = settings.LABSHARE_WEBHOOKS_TIMEOUT_SECONDS
+
+    def answer(status_code: int | None, error: str) -> Answer:
+        return Answer(status_code, error[:300], timezone.now(), (time.monotonic() - started) * 1000)
+
+    try:
+        target = httpx.URL(url)
+        address = checked_address(target)
+    except (Refused, httpx.InvalidURL) as error:
+        return answer(None, f"refused: {error}")
+    request_headers = {
+        **headers,
+        "Host": target.netloc.decode("ascii"),
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+    }
+    try:
+        with (
+            httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+            client.stream(
+                "POST",
+                target.copy_with(host=address),
+                content=body,
+                headers=request_headers,
+                extensions={"sni_hostname": target.host},  # TLS verifies the name, not the address
+            ) as response,
+        ):
+            read = 0
+            for chunk in response.iter_raw():
+                read += len(chunk)
+                if read >= ANSWER_LIMIT or time.monotonic() - started > timeout:
+                    break
+            error = "" if response.is_success else f"HTTP {response.status_code}"
+            return answer(response.status_code, error)
+    except httpx.TimeoutException:
+        return answer(None, f"timed out after {timeout:g} s")
+    except httpx.HTTPError as error:
+        return answer(None, f"{type(error).__name__}: {error}")

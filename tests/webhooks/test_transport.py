@@ -1,0 +1,104 @@
+"""One POST to an endpoint: private addresses refused unless allowed, no redirect followed,
+the answer read up to its limit, a timeout and a closed port as failures."""
+
+import ipaddress
+import socket
+
+import pytest
+
+from labshare.webhooks.transport import ANSWER_LIMIT, post
+from tests.e2e.conftest import free_port
+from tests.webhooks.receiver import Receiver, Reply
+
+LOOPBACK = [ipaddress.ip_network("127.0.0.1/32")]
+
+
+@pytest.fixture
+def loopback_allowed(settings):
+    settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE = LOOPBACK
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/hook",
+        "http://localhost:9/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata
+        "http://100.100.100.200/",  # shared address space (another cloud's metadata)
+        "http://[::1]:9/hook",
+        "http://[fd00:ec2::254]/",
+        "http://[::ffff:127.0.0.1]:9/hook",
+        "http://0.0.0.0:9/hook",
+    ],
+)
+def test_it_refuses_addresses_that_are_not_public(url, settings):
+    settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE = []
+    answer = post(url, b"{}", {})
+    assert answer.status_code is None
+    assert answer.error.startswith("refused:")
+    assert "not a public address" in answer.error
+
+
+def test_it_refuses_a_host_that_resolves_to_loopback_though_its_name_looks_public(settings, monkeypatch):
+    settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE = []
+    with Receiver() as receiver:
+        # The host's DNS answer (a rebinding attack) is what counts, not its name.
+        real = socket.getaddrinfo
+        monkeypatch.setattr(
+            socket,
+            "getaddrinfo",
+            lambda host, *a, **k: real("127.0.0.1" if host == "hooks.example.com" else host, *a, **k),
+        )
+        port = receiver.server.server_port
+        answer = post(f"http://hooks.example.com:{port}/hook", b"{}", {})
+        assert "resolves to 127.0.0.1" in answer.error
+        assert receiver.received == []
+
+
+def test_it_refuses_other_schemes(loopback_allowed):
+    assert post("ftp://127.0.0.1/hook", b"{}", {}).error.startswith("refused:")
+
+
+def test_it_delivers_to_an_allowed_network_with_the_host_header_of_the_url(loopback_allowed):
+    with Receiver() as receiver:
+        answer = post(receiver.url, b'{"a": 1}', {"webhook-id": "msg_1"})
+        assert answer.ok and answer.status_code == 204
+        (request,) = receiver.received
+        assert request.body == b'{"a": 1}'
+        assert request.headers["webhook-id"] == "msg_1"
+        assert request.headers["host"] == f"127.0.0.1:{receiver.server.server_port}"
+        assert request.headers["content-type"] == "application/json"
+
+
+def test_it_follows_no_redirect(loopback_allowed):
+    with Receiver() as target:
+        with Receiver(lambda _: Reply(307, headers={"Location": target.url})) as redirecting:
+            answer = post(redirecting.url, b"{}", {})
+            assert not answer.ok
+            assert answer.status_code == 307
+            assert len(redirecting.received) == 1
+        assert target.received == []
+
+
+def test_it_reads_no_more_than_the_limit_of_a_large_answer(loopback_allowed):
+    big = b"x" * (ANSWER_LIMIT * 64)
+    with Receiver(lambda _: Reply(200, body=big)) as receiver:
+        answer = post(receiver.url, b"{}", {})
+        assert answer.ok and answer.status_code == 200
+
+
+def test_a_slow_answer_times_out(loopback_allowed, settings):
+    settings.LABSHARE_WEBHOOKS_TIMEOUT_SECONDS = 0.3
+    with Receiver(lambda _: Reply(200, delay=1.5)) as receiver:
+        answer = post(receiver.url, b"{}", {})
+        assert answer.status_code is None
+        assert answer.error == "timed out after 0.3 s"
+        assert len(receiver.received) == 1
+
+
+def test_a_closed_port_is_a_connection_error(loopback_allowed):
+    answer = post(f"http://127.0.0.1:{free_port()}/hook", b"{}", {})
+    assert answer.status_code is None
+    assert answer.error.startswith("ConnectError")
