@@ -1,7 +1,6 @@
 """One POST to an endpoint: private addresses refused unless allowed, no redirect followed,
 the answer read up to its limit, a timeout and a closed port as failures."""
 
-import ipaddress
 import socket
 
 import pytest
@@ -9,13 +8,6 @@ import pytest
 from labshare.webhooks.transport import ANSWER_LIMIT, post
 from tests.e2e.conftest import free_port
 from tests.webhooks.receiver import Receiver, Reply
-
-LOOPBACK = [ipaddress.ip_network("127.0.0.1/32")]
-
-
-@pytest.fixture
-def loopback_allowed(settings):
-    settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE = LOOPBACK
 
 
 @pytest.mark.parametrize(
