@@ -2,50 +2,19 @@
 change exactly once, in order per record; one killed (SIGKILL) in the middle of a delivery
 loses nothing, another delivers it once its lease has expired."""
 
-import os
 import signal
-import subprocess
-import sys
-import tempfile
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from labshare.equipment.models import Equipment
 from labshare.webhooks.models import Delivery, Status
-from tests.e2e.conftest import test_database_url as served_database_url
 from tests.webhooks.receiver import Reply
+from tests.webhooks.workers import start_worker, stop
 
 pytestmark = pytest.mark.e2e
-
-
-def start_worker(**extra_env: str) -> tuple[subprocess.Popen, Path]:
-    handle, name = tempfile.mkstemp(prefix="labshare-worker-", suffix=".log")
-    env = {
-        **os.environ,
-        "DATABASE_URL": served_database_url(),
-        "LABSHARE_WEBHOOKS_ALLOW_PRIVATE": "127.0.0.1",
-        "LABSHARE_WEBHOOKS_RETRY_SCHEDULE": "0.2,0.2,0.2",
-        **extra_env,
-    }
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("labshare")), "worker"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-    )
-    os.close(handle)
-    return process, Path(name)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        process.wait(15)
 
 
 def wait_for(done, seconds: float) -> None:
