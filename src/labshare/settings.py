@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "labshare.bookings",
     "labshare.oauth",
     "labshare.api",
+    "labshare.changes",
     "labshare.demo",
     "labshare.worker",
     "labshare.webhooks",

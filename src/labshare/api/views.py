@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from labshare.api import page_starts, queries, shapes
+from labshare.api import details, page_starts, queries, shapes
 from labshare.api.auth import ApiRequest, api_view
 from labshare.api.counts import cached_count, data_version
 from labshare.api.errors import InsufficientScope, NotFound, json_response
@@ -117,12 +117,10 @@ def accounts(request: ApiRequest) -> HttpResponse:
 @api_view(scopes=("read_accounts",))
 def account(request: ApiRequest, account_id: str) -> HttpResponse:
     account_pk = record_id(account_id, "account")
-    visible = sorted(request.token.account_ids)
-    row = queries.account(account_pk, visible)
-    if row is None:
+    record = details.account(account_pk, sorted(request.token.account_ids))
+    if record is None:
         raise NotFound("account", account_pk)
-    children = [] if row["account_type"] == "lab" else queries.account_children(account_pk, visible)
-    return json_response(shapes.account_detail(row, children))
+    return json_response(record)
 
 
 # Bookings -------------------------------------------------------------------------------
@@ -159,21 +157,19 @@ def bookings(request: ApiRequest) -> HttpResponse:
 @api_view(scopes=("read_bookings",))
 def booking(request: ApiRequest, booking_id: str) -> HttpResponse:
     booking_pk = record_id(booking_id, "booking")
-    row = queries.booking(booking_pk, request.token.labs)
-    if row is None:
+    record = details.booking(booking_pk, request.token.labs)
+    if record is None:
         raise NotFound("booking", booking_pk)
-    form_responses = queries.booking_form_responses(booking_pk)
-    projects = queries.booking_projects(booking_pk)
-    return json_response(shapes.booking_detail(row, form_responses, projects))
+    return json_response(record)
 
 
 @api_view(scopes=("read_bookings",))
 def custom_form_response(request: ApiRequest, response_id: str) -> HttpResponse:
     response_pk = record_id(response_id, "custom form response")
-    row = queries.custom_form_response(response_pk, request.token.lab_ids)
-    if row is None:
+    record = details.custom_form_response(response_pk, request.token.lab_ids)
+    if record is None:
         raise NotFound("custom form response", response_pk)
-    return json_response(shapes.custom_form_response(row))
+    return json_response(record)
 
 
 # Equipment ------------------------------------------------------------------------------
@@ -197,10 +193,10 @@ def equipment_list(request: ApiRequest) -> HttpResponse:
 @api_view(scopes=("read_equipment",))
 def equipment(request: ApiRequest, equipment_id: str) -> HttpResponse:
     equipment_pk = record_id(equipment_id, "equipment")
-    row = queries.equipment(equipment_pk, request.token.labs)
-    if row is None:
+    record = details.equipment(equipment_pk, request.token.labs)
+    if record is None:
         raise NotFound("equipment", equipment_pk)
-    return json_response(shapes.equipment_detail(row))
+    return json_response(record)
 
 
 @api_view(scopes=("read_equipment",))
@@ -244,10 +240,10 @@ def groups(request: ApiRequest) -> HttpResponse:
 @api_view(scopes=("read_accounts",))
 def group(request: ApiRequest, group_id: str) -> HttpResponse:
     group_pk = record_id(group_id, "group")
-    rows = queries.group_with_equipment(group_pk, request.token.lab_ids)
-    if not rows:
+    record = details.group(group_pk, request.token.lab_ids)
+    if record is None:
         raise NotFound("group", group_pk)
-    return json_response(shapes.group_detail(rows))
+    return json_response(record)
 
 
 # Projects -------------------------------------------------------------------------------
@@ -272,10 +268,10 @@ def project(request: ApiRequest, account_id: str, project_id: str) -> HttpRespon
     account_pk = record_id(account_id, "account", "account_id")
     project_pk = record_id(project_id, "project")
     labs = labs_under_account(request, account_pk, "account_id")
-    rows = queries.project_with_funding_codes(project_pk, labs)
-    if not rows:
+    record = details.project(project_pk, labs)
+    if record is None:
         raise NotFound("project", project_pk)
-    return json_response(shapes.project_detail(rows, queries.project_selected_users(project_pk)))
+    return json_response(record)
 
 
 # The user -------------------------------------------------------------------------------
@@ -283,10 +279,10 @@ def project(request: ApiRequest, account_id: str, project_id: str) -> HttpRespon
 
 @api_view(scopes=("read_user",))
 def user(request: ApiRequest) -> HttpResponse:
-    row = queries.user(request.token.user_id)
-    if row is None:
+    record = details.user(request.token.user_id)
+    if record is None:
         raise NotFound("user", request.token.user_id)
-    return json_response(shapes.user(row))
+    return json_response(record)
 
 
 # The contract ---------------------------------------------------------------------------
