@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from labshare.webhooks import signing
 from labshare.webhooks.models import Delivery, Endpoint
-from labshare.webhooks.services import claim_due, fan_out, record_attempt
+from labshare.webhooks.services import claim_due, fan_out, record_attempts
 from labshare.webhooks.transport import Answer, post
 
 BATCH = 16
@@ -53,8 +53,9 @@ def fan_out_all() -> int:
 def deliver_due() -> int:
     """Send one batch of due deliveries; answers how many were attempted."""
     token, batch = claim_due(limit=BATCH)
-    for delivery, answer in zip(batch, senders.map(send, batch), strict=True):
-        record_attempt(delivery=delivery, lease_token=token, answer=answer)
+    if batch:
+        answers = senders.map(send, batch)
+        record_attempts(lease_token=token, attempts=list(zip(batch, answers, strict=True)))
     return len(batch)
 
 

@@ -238,12 +238,20 @@ def retry_delay(attempts: int) -> float | None:
 
 
 @transaction.atomic
-def record_attempt(*, delivery: Delivery, lease_token: str, answer: Answer) -> Delivery | None:
-    """Record an attempt of a leased delivery: delivered, retried later, or failed for good, which
-    disables the endpoint and tells its owner. None when the lease was lost meanwhile."""
-    current = Delivery.objects.select_for_update().filter(pk=delivery.pk, lease_token=lease_token).first()
-    if current is None:
-        return None
+def record_attempts(*, lease_token: str, attempts: list[tuple[Delivery, Answer]]) -> None:
+    """Record the attempts of a leased batch, in one transaction: each delivered, retried later,
+    or failed for good, which disables its endpoint and tells the owner. A delivery whose lease
+    was lost meanwhile (it expired, another worker took it) is left to that worker."""
+    held = Delivery.objects.select_for_update().filter(
+        pk__in=[delivery.pk for delivery, _ in attempts], lease_token=lease_token
+    )
+    current = {delivery.pk: delivery for delivery in held}
+    for delivery, answer in attempts:
+        if delivery.pk in current:
+            record_attempt(current[delivery.pk], answer)
+
+
+def record_attempt(current: Delivery, answer: Answer) -> None:
     current.attempts += 1
     current.response_code = answer.status_code
     current.error = answer.error
@@ -263,7 +271,6 @@ def record_attempt(*, delivery: Delivery, lease_token: str, answer: Answer) -> D
         else:
             current.next_attempt_at = answer.received_at + timedelta(seconds=delay)
     current.save()
-    return current
 
 
 def disable_failing(delivery: Delivery) -> None:

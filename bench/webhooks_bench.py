@@ -1,0 +1,133 @@
+"""Webhook delivery: latency from a change's commit to its receipt, and the events a second one
+`labshare worker` sustains.
+
+    .venv/bin/python bench/webhooks_bench.py [--database-url URL] [--changes 200] [--burst 2000]
+
+On its own database (default: a new SQLite file in a temporary folder; a PostgreSQL URL names
+one it may empty). One lab, one application authorised for it, one endpoint at a receiver in
+this process (a threading http.server answering 204). Latency: `--changes` updates of one
+equipment each, 50 ms apart, while the worker runs; each is timed from the change's
+`occurred_at` to the receiver's clock when it arrived (one machine, one clock). Throughput:
+`--burst` changes written in one transaction while the worker is stopped, then the worker
+started: changes delivered divided by the time from the first receipt to the last.
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import orjson
+
+
+def receiver() -> tuple[ThreadingHTTPServer, list[tuple[float, dict]]]:
+    received: list[tuple[float, dict]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((time.time(), orjson.loads(body)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, received
+
+
+def wait_for(done, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            raise SystemExit("timed out waiting for deliveries")
+        time.sleep(0.05)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--changes", type=int, default=200)
+    parser.add_argument("--burst", type=int, default=2000)
+    options = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="labshare-webhooks-bench-")
+    os.environ["DATABASE_URL"] = options.database_url or f"sqlite:///{folder}/bench.sqlite3"
+    os.environ["LABSHARE_VAR_DIR"] = folder
+    os.environ["LABSHARE_WEBHOOKS_ALLOW_PRIVATE"] = "127.0.0.1"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labshare.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from labshare.accounts.models import Account, AccountType, Membership, Role, User
+    from labshare.equipment.models import Equipment
+    from labshare.oauth.models import Application, Authorisation
+    from labshare.webhooks.services import create_endpoint
+
+    call_command("flush", interactive=False, verbosity=0) if options.database_url else None
+    call_command("migrate", verbosity=0)
+    lab = Account.objects.create(account_type=AccountType.LAB, name="Bench Lab")
+    user = User.objects.create_user("bench@example.test", "unused password 1")
+    Membership.objects.create(user=user, lab=lab, role=Role.ADMINISTRATOR)
+    application = Application.objects.create(
+        name="Bench",
+        user=user,
+        client_type="confidential",
+        authorization_grant_type="authorization-code",
+        redirect_uris="https://bench.example.test/callback",
+        scopes="read_equipment",
+    )
+    Authorisation.objects.create(user=user, application=application).labs.set([lab])
+    server, received = receiver()
+    create_endpoint(
+        application=application,
+        by=user,
+        url=f"http://127.0.0.1:{server.server_port}/",
+        event_types=["equipment"],
+    )
+    log = open(Path(folder) / "worker.log", "wb")  # noqa: SIM115 (the worker's whole life)
+    command = [str(Path(sys.executable).with_name("labshare")), "worker"]
+
+    worker = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    records = [Equipment.objects.create(lab=lab, name=f"eq {i}") for i in range(options.changes)]
+    wait_for(lambda: len(received) >= options.changes, 120)
+    received.clear()
+    for i, record in enumerate(records):
+        Equipment.objects.filter(pk=record.pk).update(name=f"eq {i} renamed")
+        time.sleep(0.05)
+    wait_for(lambda: len(received) >= options.changes, 120)
+    latencies = sorted(
+        (at - datetime.fromisoformat(body["occurred_at"]).timestamp()) * 1000 for at, body in received
+    )
+    worker.terminate()
+    worker.wait(30)
+
+    received.clear()
+    Equipment.objects.bulk_create(Equipment(lab=lab, name=f"burst {i}") for i in range(options.burst))
+    worker = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    wait_for(lambda: len(received) >= options.burst, 600)
+    worker.terminate()
+    worker.wait(30)
+    span = received[-1][0] - received[0][0]
+    vendor = "PostgreSQL" if "postgres" in os.environ["DATABASE_URL"] else "SQLite"
+    print(f"database: {vendor}")
+    print(
+        f"latency, commit to receipt, {len(latencies)} changes: median {statistics.median(latencies):.0f} ms,"
+        f" p99 {latencies[int(len(latencies) * 0.99) - 1]:.0f} ms, max {latencies[-1]:.0f} ms"
+    )
+    print(f"one worker: {options.burst} events in {span:.2f} s = {options.burst / span:.0f} events/s")
+
+
+if __name__ == "__main__":
+    main()
