@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from labshare.bookings.services import complete_ended_bookings
+from labshare.changes.services import prune_changes
 
 
 @dataclass(frozen=True)
@@ -15,4 +16,5 @@ class Job:
 
 JOBS: list[Job] = [
     Job("complete ended bookings", 60, lambda: complete_ended_bookings()),
+    Job("prune the record of changes", 3600, lambda: prune_changes()),
 ]
