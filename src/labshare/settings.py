@@ -241,6 +241,9 @@ LABSHARE_TRUSTED_PROXIES = [
     ipaddress.ip_network(proxy, strict=False) for proxy in env_list("LABSHARE_TRUSTED_PROXIES")
 ]
 
+# The record of changes (labshare/changes): how long /v1/changes can follow from a cursor.
+CHANGES_RETENTION_DAYS = env_int("LABSHARE_CHANGES_RETENTION_DAYS", 30)
+
 # django-axes: failed sign-ins on every path (/login, /admin/login/), counted in the database
 # per client address and per account; a lock lasts until no failure for the cool-off time.
 AXES_FAILURE_LIMIT = env_int("LABSHARE_SIGN_IN_FAILURES", 10)

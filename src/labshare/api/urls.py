@@ -8,6 +8,7 @@ from django.urls import path, re_path
 from labshare.api import views, writes
 from labshare.api.auth import api_view, by_method
 from labshare.api.errors import unknown_route
+from labshare.changes.views import changes
 from labshare.oauth.discovery import protected_resource_metadata
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("bookings/<str:booking_id>/approve", writes.approve_view, name="api-booking-approve"),
     path("bookings/<str:booking_id>/decline", writes.decline_view, name="api-booking-decline"),
     path("bookings/<str:booking_id>/notes", writes.note_view, name="api-booking-notes"),
+    path("changes", changes, name="api-changes"),
     path(
         "custom_form_response/<str:response_id>",
         views.custom_form_response,

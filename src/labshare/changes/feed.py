@@ -184,6 +184,10 @@ class Visibility:
         self.reader = reader
         self.records: dict[tuple[str, int], dict | None] = {}
 
+    def accounts_besides(self, lab: int) -> frozenset[int]:
+        """The accounts seen through the reader's labs other than `lab`."""
+        return frozenset(accounts_of([other for other in self.lab_ids if other != lab]))
+
     def condition(self) -> tuple[str, list]:
         """The SQL that keeps the changes these labs may see, and its parameters."""
         parts, parameters = [], []
@@ -299,8 +303,8 @@ def expand(row: dict, page: Page, start: tuple[int, int] | None) -> tuple[int, i
             ids = [r["id"] for r in fetch_all(statement, [lab, last_id, room])]
             for record_id in ids:
                 last_id = record_id
-                # An organisation still seen through another lab is not deleted with this one.
-                if type_ == "accounts" and action == "deleted" and record_id in visibility.accounts:
+                # A department or organisation seen through another lab neither comes nor goes.
+                if type_ == "accounts" and record_id != lab and record_id in visibility.accounts_besides(lab):
                     continue
                 position = Position(row["txid"], row["id"], (index, record_id))
                 page.add(position, type_, record_id, action, row["occurred_at"])

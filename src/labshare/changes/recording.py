@@ -53,7 +53,7 @@ BOOKINGS_OF_PROJECT = """FROM bookings_booking_projects bp JOIN bookings_booking
 
 RECORDINGS: tuple[Recording, ...] = (
     Recording("accounts_account", "accounts", "{row}.id", "{row}.id"),
-    Recording("accounts_user", "users", "{row}.id", "NULL"),
+    Recording("accounts_user", "users", "{row}.id", "CAST(NULL AS BIGINT)"),
     Recording("accounts_membership", "memberships", "{row}.user_id", "{row}.lab_id"),
     Recording("accounts_group", "groups", "{row}.id", "{row}.lab_id"),
     Recording(

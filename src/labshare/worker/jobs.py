@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from labshare.bookings.services import complete_ended_bookings
+from labshare.changes.services import prune_changes
 from labshare.webhooks import delivery
 
 
@@ -18,5 +19,6 @@ class Job:
 
 JOBS: list[Job] = [
     Job("complete ended bookings", 60, lambda: complete_ended_bookings()),
+    Job("prune the record of changes", 3600, lambda: prune_changes()),
     Job("webhook deliveries", 0.2, delivery.run, again_when_busy=True),
 ]

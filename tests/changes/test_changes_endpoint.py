@@ -1,0 +1,211 @@
+"""GET /v1/changes: the record of changes as the token sees it, against the contract."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from labshare.accounts.models import Membership
+from labshare.bookings.services import request_booking
+from labshare.changes.models import Change
+from labshare.changes.services import prune_changes
+from labshare.equipment.models import Equipment
+from labshare.oauth.models import SCOPES, Authorisation
+from labshare.oauth.tokens import issue_tokens
+from tests.api.contract import assert_matches_contract
+from tests.bookings.fixtures import slot
+
+# A reader sees committed transactions only (on PostgreSQL, those older than any running).
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def changes(client):
+    """GET /v1/changes with a token, checked against openapi.yaml."""
+
+    def get(token: str, **query):
+        response = client.get("/v1/changes", query, HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert_matches_contract(response, "/changes")
+        return response
+
+    return get
+
+
+@pytest.fixture
+def follow(changes):
+    """Every change after the cursor, page after page: (changes, the last cursor)."""
+
+    def read(token: str, cursor: str, **query) -> tuple[list[dict], str]:
+        seen = []
+        while True:
+            body = changes(token, after=cursor, **query).json()
+            seen += body["changes"]
+            cursor = body["cursor"]
+            if not body["has_more"]:
+                return seen, cursor
+
+    return read
+
+
+def now(changes, token: str) -> str:
+    body = changes(token).json()
+    assert body["changes"] == [] and body["has_more"] is False
+    return body["cursor"]
+
+
+def summary(seen: list[dict]) -> list[tuple]:
+    return [(c["type"], c["id"], c["action"]) for c in seen]
+
+
+def test_it_follows_writes_with_each_record_as_its_detail(
+    changes, follow, client, alice_token, microscope, bob
+):
+    cursor = now(changes, alice_token)
+    start, end = slot()
+    booking = request_booking(equipment=microscope, start=start, end=end, requester=bob)
+    seen, cursor = follow(alice_token, cursor)
+    assert summary(seen) == [("bookings", booking.pk, "created")]
+    detail = client.get(f"/v1/bookings/{booking.pk}", HTTP_AUTHORIZATION=f"Bearer {alice_token}")
+    assert seen[0]["record"] == detail.json()
+    assert follow(alice_token, cursor)[0] == []
+
+
+def test_another_lab_s_writes_are_not_seen(changes, follow, bob_token, microscope, chemistry_lab):
+    cursor = now(changes, bob_token)
+    microscope.name = "Renamed"
+    microscope.save()
+    Equipment.objects.create(lab=chemistry_lab, name="NMR")
+    seen, _ = follow(bob_token, cursor)
+    assert [(c["type"], c["record"]["name"]) for c in seen] == [("equipment", "NMR")]
+
+
+def test_a_deletion_is_read_without_a_record(changes, follow, alice_token, microscope):
+    cursor = now(changes, alice_token)
+    pk = microscope.pk
+    microscope.delete()
+    seen, _ = follow(alice_token, cursor)
+    assert seen == [
+        {
+            "cursor": seen[0]["cursor"],
+            "type": "equipment",
+            "id": pk,
+            "action": "deleted",
+            "occurred_at": seen[0]["occurred_at"],
+        }
+    ]
+
+
+def test_types_the_scopes_cannot_read_are_left_out_or_refused(
+    changes, follow, alice, alice_app, graphene_lab
+):
+    token = issue_tokens(alice, alice_app, [graphene_lab], ["read_equipment"])["access_token"]
+    cursor = now(changes, token)
+    Equipment.objects.create(lab=graphene_lab, name="Balance")
+    alice.first_name = "Alicia"
+    alice.save()
+    seen, _ = follow(token, cursor)
+    assert [c["type"] for c in seen] == ["equipment"]
+    refused = changes(token, after=cursor, types="equipment,bookings")
+    assert refused.status_code == 403
+    assert refused.json()["scope"] == "read_bookings"
+
+
+def test_the_user_reads_their_own_record(changes, follow, alice_token, alice, bob):
+    cursor = now(changes, alice_token)
+    bob.last_name = "Baker-Smith"
+    bob.save()
+    alice.last_name = "Archer-Jones"
+    alice.save()
+    seen, _ = follow(alice_token, cursor, types="users")
+    assert summary(seen) == [("users", alice.pk, "updated")]
+    assert seen[0]["record"] == {"id": alice.pk, "first_name": "Alice", "last_name": "Archer-Jones"}
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ({"types": "bookings,rooms"}, "types"),
+        ({"types": ""}, "types"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "1001"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"after": "not a cursor"}, "after"),
+        ({"after": "MS4yLjM"}, "after"),  # "1.2.3"
+    ],
+)
+def test_bad_parameters_are_a_400_naming_them(changes, alice_token, query, parameter):
+    response = changes(alice_token, **query)
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["error"], body["parameter"]) == ("invalid_parameter", parameter)
+    if parameter == "types" and query["types"]:
+        assert "'rooms'" in body["error_description"]
+
+
+def test_it_needs_a_token(client):
+    response = client.get("/v1/changes")
+    assert response.status_code == 401
+
+
+def test_a_cursor_older_than_the_retention_is_gone_with_where_to_go_on(
+    changes, follow, alice_token, graphene_lab, settings
+):
+    settings.CHANGES_RETENTION_DAYS = 30
+    old_cursor = now(changes, alice_token)
+    Equipment.objects.create(lab=graphene_lab, name="Old balance")
+    Change.objects.update(occurred_at=timezone.now() - timedelta(days=31))
+    kept = Equipment.objects.create(lab=graphene_lab, name="New balance")
+    assert prune_changes() >= 1
+    gone = changes(alice_token, after=old_cursor)
+    assert gone.status_code == 410
+    body = gone.json()
+    assert body["error"] == "cursor_expired"
+    assert "lists" in body["error_description"]
+    kept.name = "Newer balance"
+    kept.save()
+    seen, _ = follow(alice_token, body["cursor"])
+    assert summary(seen) == [("equipment", kept.pk, "updated")]
+
+
+def test_labs_added_to_the_authorisation_read_as_their_records_created_and_removed_as_deleted(
+    changes, follow, alice, alice_app, graphene_lab, optics_lab
+):
+    laser = Equipment.objects.create(lab=optics_lab, name="Laser")
+    token = issue_tokens(alice, alice_app, [graphene_lab], SCOPES)["access_token"]
+    cursor = now(changes, token)
+    authorisation = Authorisation.objects.get(user=alice, application=alice_app)
+    authorisation.labs.add(optics_lab)
+    seen, cursor = follow(token, cursor, types="equipment,accounts")
+    assert summary(seen) == [("accounts", optics_lab.pk, "created"), ("equipment", laser.pk, "created")]
+    assert seen[1]["record"]["name"] == "Laser"
+    authorisation.labs.remove(optics_lab)
+    seen, _ = follow(token, cursor, types="equipment,accounts")
+    # The department and organisation are still seen through the Graphene Lab.
+    assert summary(seen) == [("accounts", optics_lab.pk, "deleted"), ("equipment", laser.pk, "deleted")]
+
+
+def test_leaving_a_lab_reads_as_its_records_deleted(changes, follow, alice, alice_token, optics_lab):
+    laser = Equipment.objects.create(lab=optics_lab, name="Laser")
+    cursor = now(changes, alice_token)
+    Membership.objects.filter(user=alice, lab=optics_lab).delete()
+    seen, _ = follow(alice_token, cursor, types="equipment")
+    assert summary(seen) == [("equipment", laser.pk, "deleted")]
+
+
+def test_an_expansion_is_cut_into_pages_without_skipping(
+    changes, follow, alice, alice_app, graphene_lab, optics_lab
+):
+    made = [Equipment.objects.create(lab=optics_lab, name=f"Lens {n}") for n in range(5)]
+    token = issue_tokens(alice, alice_app, [graphene_lab], SCOPES)["access_token"]
+    cursor = now(changes, token)
+    Authorisation.objects.get(user=alice, application=alice_app).labs.add(optics_lab)
+    seen, _ = follow(token, cursor, types="equipment", limit=2)
+    assert summary(seen) == [("equipment", e.pk, "created") for e in made]
+
+
+def test_a_user_deactivated_reads_nothing(changes, follow, alice, alice_token, graphene_lab):
+    cursor = now(changes, alice_token)
+    alice.is_active = False
+    alice.save()
+    Equipment.objects.create(lab=graphene_lab, name="Balance")
+    assert changes(alice_token, after=cursor).status_code == 401
