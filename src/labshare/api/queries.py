@@ -174,23 +174,42 @@ BOOKINGS_COUNT = "SELECT COUNT(*) FROM bookings_booking b WHERE {where}"
 # A page of booking ids from the bookings alone (an index-only scan of booking_newest_with_lab),
 # so that the joins run for the page's rows only; `{after}` continues after a remembered row
 # (AFTER_BOOKING, api/page_starts.py) so that a deep page skips nothing.
-BOOKING_IDS_PAGE = """(
-    SELECT listed.id FROM bookings_booking listed
+IDS_PAGE = """(
+    SELECT listed.id FROM {listed}
     WHERE {where}{after}
     ORDER BY {listed_order}
     LIMIT %s OFFSET %s) page
 JOIN bookings_booking b ON b.id = page.id"""
+BOOKING_IDS_PAGE = IDS_PAGE.replace("{listed}", "bookings_booking listed")
+# A start_time window that leaves few rows (WINDOW_PLAN_ROWS) is read through booking_lab_start
+# alone (it includes what the page sorts on), then sorted. The fence (`{fence}`, OFFSET 0 on
+# PostgreSQL) keeps the planner from walking booking_newest_with_lab newest first instead, as
+# it would expecting the window's rows to be spread evenly: for a window in the past that walk
+# passes most of the table to find them. `{where}` is then TRUE: the window's own conditions
+# are `{window}`.
+WINDOW_ROWS = """(SELECT listed.id, listed.created_at, listed.updated_at
+        FROM bookings_booking listed
+        WHERE {window}{fence}) listed"""
+BOOKING_WINDOW_IDS_PAGE = IDS_PAGE.replace("{listed}", WINDOW_ROWS)
+WINDOW_PLAN_ROWS = 50_000
 AFTER_BOOKING = """ AND (listed.created_at, listed.id) <
         (SELECT start.created_at, start.id FROM bookings_booking start WHERE start.id = %s)"""
-BOOKINGS_PAGE = f"""
+
+
+def bookings_statement(ids_page: str) -> str:
+    return f"""
 SELECT b.id, b.start_time, b.end_time, b.status, b.booking_type, b.equipment_id,
        b.requester_id, e.name AS equipment_name, lab.timezone, b.created_at, b.updated_at,
        {LAST_PUBLIC_NOTE} AS last_public_note
-FROM {BOOKING_IDS_PAGE}
+FROM {ids_page}
 JOIN equipment_equipment e ON e.id = b.equipment_id
 JOIN accounts_account lab ON lab.id = b.provider_lab_id
 ORDER BY {{order}}
 """  # noqa: S608
+
+
+BOOKINGS_PAGE = bookings_statement(BOOKING_IDS_PAGE)
+BOOKINGS_WINDOW_PAGE = bookings_statement(BOOKING_WINDOW_IDS_PAGE)
 # The columns and joins of the detail shape, for one booking or a page of them.
 BOOKING_COLUMNS = f"""
 SELECT b.id, b.cost, b.currency, b.charging_type, b.start_time, b.end_time, b.requested_at,
@@ -226,6 +245,7 @@ BOOKING = f"""{BOOKING_COLUMNS}FROM bookings_booking b
 BOOKINGS_DETAIL_PAGE = f"""{BOOKING_COLUMNS}FROM {BOOKING_IDS_PAGE}
 {BOOKING_JOINS}ORDER BY {{order}}
 """
+BOOKINGS_DETAIL_WINDOW_PAGE = BOOKINGS_DETAIL_PAGE.replace(BOOKING_IDS_PAGE, BOOKING_WINDOW_IDS_PAGE)
 BOOKING_FORM_RESPONSES = """
 SELECT r.id, v.number
 FROM bookings_customformresponse r
@@ -276,14 +296,29 @@ def booking_ids_page(
     offset: int,
     after_id: int | None,
     walk: Page | None = None,
+    narrowed: bool = False,
 ) -> list[dict]:
-    """`statement` (built on BOOKING_IDS_PAGE) for `limit` rows from `offset` or after a row;
-    `walk` is the page of a sort=updated_at walk, whose order and cursor it follows."""
+    """`statement` (built on BOOKING_IDS_PAGE, or BOOKING_WINDOW_IDS_PAGE when `narrowed`) for
+    `limit` rows from `offset` or after a row; `walk` is the page of a sort=updated_at walk,
+    whose order and cursor it follows."""
     after, after_parameters = (AFTER_BOOKING, [after_id]) if after_id is not None else ("", [])
     sql = statement.format(
-        where=where, after=after, listed_order=order_by("listed", walk), order=order_by("b", walk)
+        # A narrowed statement applies the conditions inside its fence (WINDOW_ROWS).
+        where="TRUE" if narrowed else where,
+        window=where,
+        fence=" OFFSET 0" if connection.vendor == "postgresql" else "",
+        after=after,
+        listed_order=order_by("listed", walk),
+        order=order_by("b", walk),
     )
     return fetch_all(sql, [*parameters, *after_parameters, limit, offset])
+
+
+def narrow_window(filters: Filters, total: int | None) -> bool:
+    """Whether the list's start_time window leaves so few rows that reading them all through
+    booking_lab_start and sorting them costs less than walking the list's order."""
+    windowed = filters.start_after is not None or filters.start_before is not None
+    return windowed and total is not None and total <= WINDOW_PLAN_ROWS
 
 
 def bookings_page(
@@ -293,9 +328,13 @@ def bookings_page(
     offset: int,
     after_id: int | None = None,
     walk: Page | None = None,
+    total: int | None = None,
 ) -> list[dict]:
+    """A page of the bookings list; `total` (the list's count, when known) chooses the plan."""
+    narrowed = narrow_window(filters, total)
+    statement = BOOKINGS_WINDOW_PAGE if narrowed else BOOKINGS_PAGE
     where, parameters = page_conditions("listed", "provider_lab_id", labs, filters, walk)
-    return booking_ids_page(BOOKINGS_PAGE, where, parameters, limit, offset, after_id, walk)
+    return booking_ids_page(statement, where, parameters, limit, offset, after_id, walk, narrowed)
 
 
 def visible(row: dict | None, lab_column: str, labs: Collection[int]) -> dict | None:
@@ -323,9 +362,12 @@ def bookings_detail_page(
     offset: int,
     after_id: int | None = None,
     walk: Page | None = None,
+    total: int | None = None,
 ) -> list[dict]:
+    narrowed = narrow_window(filters, total)
+    statement = BOOKINGS_DETAIL_WINDOW_PAGE if narrowed else BOOKINGS_DETAIL_PAGE
     where, parameters = page_conditions("listed", "provider_lab_id", labs, filters, walk)
-    return booking_ids_page(BOOKINGS_DETAIL_PAGE, where, parameters, limit, offset, after_id, walk)
+    return booking_ids_page(statement, where, parameters, limit, offset, after_id, walk, narrowed)
 
 
 def by_booking(rows: list[dict]) -> dict[int, list[dict]]:

@@ -77,19 +77,20 @@ def paginated(
     name: str,
     parameters: list,
     count: Callable[[], int | None],
-    page_rows: Callable[[Page, str], list[dict]],
+    page_rows: Callable[[Page, str, int], list[dict]],
     shape: Callable[[list[dict]], list[dict]],
     missing: NotFound | None = None,
 ) -> HttpResponse:
     """A list answer: the cached total, then one statement for the page (none past the end).
-    `page_rows` is given the page and the data version the total was read under. The total
-    is the list's whatever the page: a sort=updated_at cursor does not narrow it."""
+    `page_rows` is given the page, the data version the total was read under and the total
+    (by which a filtered list chooses its plan). The total is the list's whatever the page:
+    a sort=updated_at cursor does not narrow it."""
     page = requested_page(request)
     version = data_version()
     total = cached_count(name, parameters, count, version)
     if total is None and missing is not None:
         raise missing
-    rows = [] if page.is_past(total) else page_rows(page, version)
+    rows = [] if page.is_past(total) else page_rows(page, version, total)
     return page_response(request, shape(rows), page, total, rows[-1] if rows else None)
 
 
@@ -109,7 +110,7 @@ def accounts(request: ApiRequest) -> HttpResponse:
         "accounts",
         [account_ids, filters],
         lambda: queries.accounts_count(account_ids, filters),
-        lambda page, _version: queries.accounts_page(account_ids, filters, page),
+        lambda page, _version, _total: queries.accounts_page(account_ids, filters, page),
         each(shapes.account_item),
     )
 
@@ -138,16 +139,16 @@ def bookings(request: ApiRequest) -> HttpResponse:
         name,
         parameters,
         lambda: queries.bookings_count(labs, filters),
-        lambda page, version: (
+        lambda page, version, total: (
             # A walk by updated_at continues by its own keyset: no remembered page starts.
-            fetch(labs, filters, page.per_page, page.offset, None, page)
+            fetch(labs, filters, page.per_page, page.offset, None, page, total)
             if page.by_updated_at
             else page_starts.page_rows(
                 f"{name}:{detailed}",
                 parameters,
                 page,
                 version,
-                lambda limit, offset, after_id: fetch(labs, filters, limit, offset, after_id),
+                lambda limit, offset, after_id: fetch(labs, filters, limit, offset, after_id, total=total),
             )
         ),
         booking_details if detailed else each(shapes.booking_item),
@@ -185,7 +186,7 @@ def equipment_list(request: ApiRequest) -> HttpResponse:
         "equipment",
         [labs, filters, children_only],
         lambda: queries.equipment_count(labs, filters, children_only),
-        lambda page, _version: queries.equipment_page(labs, filters, children_only, page),
+        lambda page, _version, _total: queries.equipment_page(labs, filters, children_only, page),
         each(shapes.equipment_item),
     )
 
@@ -214,7 +215,7 @@ def equipment_bookings(request: ApiRequest, equipment_id: str) -> HttpResponse:
         "equipment_bookings",
         [equipment_pk, labs, filters],
         lambda: queries.equipment_bookings_count(equipment_pk, labs, filters),
-        lambda page, _version: page_rows(equipment_pk, labs, filters, page),
+        lambda page, _version, _total: page_rows(equipment_pk, labs, filters, page),
         booking_details if detailed else each(shapes.equipment_booking_item),
         missing=NotFound("equipment", equipment_pk),
     )
@@ -232,7 +233,7 @@ def groups(request: ApiRequest) -> HttpResponse:
         "groups",
         [labs, filters],
         lambda: queries.groups_count(labs, filters),
-        lambda page, _version: queries.groups_page(labs, filters, page),
+        lambda page, _version, _total: queries.groups_page(labs, filters, page),
         each(shapes.group_item),
     )
 
@@ -258,7 +259,7 @@ def projects(request: ApiRequest, account_id: str) -> HttpResponse:
         "projects",
         [labs, filters],
         lambda: queries.projects_count(labs, filters),
-        lambda page, _version: queries.projects_page(labs, filters, page),
+        lambda page, _version, _total: queries.projects_page(labs, filters, page),
         shapes.project_items,
     )
 

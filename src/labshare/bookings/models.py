@@ -71,22 +71,32 @@ class Booking(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            # The lists' order; the included lab lets a page find its ids from the index alone.
+            # The lists' order; the included columns let a page find its ids from the index
+            # alone, and check the filters (start_time, status, updated_since) there too.
             models.Index(
-                fields=["-created_at", "-id"], include=["provider_lab"], name="booking_newest_with_lab"
+                fields=["-created_at", "-id"],
+                include=["provider_lab", "start_time", "status", "updated_at"],
+                name="booking_newest_with_lab",
             ),
             models.Index(fields=["provider_lab", "-created_at", "-id"], name="booking_lab_newest"),
             models.Index(
                 fields=["equipment", "-created_at", "-id"],
-                include=["provider_lab"],
+                include=["provider_lab", "start_time", "status", "updated_at"],
                 name="booking_equipment_newest",
             ),
             models.Index(fields=["provider_lab", "updated_at"], name="booking_lab_updated"),
-            # sort=updated_at: a walk's page and its cursor read from this index alone.
+            # sort=updated_at: a walk's page, its cursor and its filters read from this index alone.
             models.Index(
-                fields=["updated_at", "id"], include=["provider_lab"], name="booking_updated_with_lab"
+                fields=["updated_at", "id"],
+                include=["provider_lab", "start_time", "status"],
+                name="booking_updated_with_lab",
             ),
-            models.Index(fields=["provider_lab", "start_time"], name="booking_lab_start"),
+            # A narrow start_time window: its rows, and what their page sorts on (api/queries.py).
+            models.Index(
+                fields=["provider_lab", "start_time"],
+                include=["status", "created_at", "updated_at", "id"],
+                name="booking_lab_start",
+            ),
             models.Index(fields=["requester_lab"], name="booking_requester_lab"),
             models.Index(fields=["root_equipment", "start_time"], name="booking_family_start"),
         ]
