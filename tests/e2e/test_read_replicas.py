@@ -2,12 +2,14 @@
 
 The test builds a primary and a hot-standby replica of its own (tests/e2e/replication.py),
 copies the test's committed rows into the primary (the replica follows), and runs
-`labshare serve` with `DATABASE_URL` on the primary and `DATABASE_REPLICA_URLS` on the replica.
-With the replica's WAL replay paused, a booking written through the write API is on the
-primary at once, yet `/v1` still answers without it: that is where the reads go.
+two `labshare serve` processes (sharing Redis) with `DATABASE_URL` on the primary and
+`DATABASE_REPLICA_URLS` on the replica. With the replica's WAL replay paused, a booking written
+through the write API is on the primary and the pages at once, yet `/v1` still answers without
+it: that is where the reads go. Then the replica stops, and `/v1` reads the primary.
 """
 
 import itertools
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ from datetime import timedelta
 import httpx
 import psycopg
 import pytest
+import redis
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -33,6 +36,8 @@ pytestmark = [
 ]
 
 CLIENT_SECRET = "replica-client-secret"
+# A Redis database these tests own: emptied before each test.
+REDIS_URL = os.environ.get("LABSHARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 SCOPES = ("read_user", "read_bookings", "write_bookings")
 _databases = itertools.count(1)
 
@@ -58,7 +63,7 @@ def application(alice) -> Application:
 
 @pytest.fixture
 def replicated(transactional_db, world, alice, optics_lab, application, clusters, tmp_path) -> Iterator[dict]:  # noqa: F811
-    """A server reading the replica, over a copy of the test's rows, and what to call it with."""
+    """Two servers reading the replica and sharing Redis, over a copy of the test's rows."""
     primary, replica = clusters
     tokens = issue_tokens(alice, application, [optics_lab], SCOPES)
     browser = Client()
@@ -66,28 +71,29 @@ def replicated(transactional_db, world, alice, optics_lab, application, clusters
     name = f"labshare_{next(_databases)}"
     primary.copy_database(suite_database_url(), name)
     replica.catch_up_with(primary)
-    log = tmp_path / "server.log"
-    server, base_url = start_labshare_serve(
-        {
-            "DATABASE_URL": primary.url(name),
-            "DATABASE_REPLICA_URLS": replica.url(name),
-            "REDIS_URL": "",
-            "LABSHARE_RATE_LIMIT": "100000/minute",
-        },
-        log=log,
-    )
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    environment = {
+        "DATABASE_URL": primary.url(name),
+        "DATABASE_REPLICA_URLS": replica.url(name),
+        "REDIS_URL": REDIS_URL,
+        "LABSHARE_RATE_LIMIT": "100000/minute",
+    }
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    servers = []
     try:
+        for log in logs:
+            servers.append(start_labshare_serve(environment, log=log))
         yield {
-            "base_url": base_url,
+            "servers": [base_url for _, base_url in servers],
             "database": name,
             "tokens": tokens,
             "session": browser.cookies["sessionid"].value,
             "laser": world.laser.pk,
-            "log": log,
+            "logs": logs,
         }
     finally:
-        stop_process_group(server)
-        replica.resume_replay()
+        for process, _ in servers:
+            stop_process_group(process)
 
 
 def bearer(token: str) -> dict:
@@ -108,38 +114,55 @@ def on_primary(primary: Cluster, database: str, booking_id: int) -> bool:
     return row is not None
 
 
-def listed_ids(base_url: str, token: str) -> set[int]:
+def listed(base_url: str, token: str) -> tuple[set[int], int]:
+    """The ids of the token's bookings and their total (X-Total-Records)."""
     answer = httpx.get(f"{base_url}/v1/bookings?per_page=100", headers=bearer(token), timeout=10)
     assert answer.status_code == 200, answer.text
-    return {booking["id"] for booking in answer.json()}
+    return {booking["id"] for booking in answer.json()}, int(answer.headers["X-Total-Records"])
 
 
-def test_reads_come_from_the_replica_while_writes_and_oauth_stay_on_the_primary(replicated, clusters):
+def status_of(base_url: str, path: str, token: str) -> int:
+    return httpx.get(f"{base_url}{path}", headers=bearer(token), timeout=10).status_code
+
+
+def wait_for(condition, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_reads_come_from_the_replica_while_writes_oauth_and_pages_stay_on_the_primary(replicated, clusters):
     primary, replica = clusters
-    base_url, token = replicated["base_url"], replicated["tokens"]["access_token"]
-    before = listed_ids(base_url, token)
-    assert replica.client_connections(replicated["database"]) >= 1  # the server reads the replica
+    first, second = replicated["servers"]
+    token = replicated["tokens"]["access_token"]
+    before = listed(first, token)
+    assert listed(second, token) == before
+    assert replica.client_connections(replicated["database"]) >= 1  # the servers read the replica
 
     replica.pause_replay()
-    booked = request_booking(base_url, token, replicated["laser"], days=10)
+    booked = request_booking(first, token, replicated["laser"], days=10)
     # The write's own answer is right, and the row is on the primary at once...
     assert booked["status"] == "Requested" and booked["equipment"]["id"] == replicated["laser"]
     assert on_primary(primary, replicated["database"], booked["id"])
-    # ... the next page (the primary) shows it...
-    page = httpx.get(
-        f"{base_url}/bookings/{booked['id']}", cookies={"sessionid": replicated["session"]}, timeout=10
-    )
-    assert page.status_code == 200 and "Ti:Sapphire laser" in page.text
-    # ... and /v1, reading the paused replica, does not have it yet.
-    assert (
-        httpx.get(f"{base_url}/v1/bookings/{booked['id']}", headers=bearer(token), timeout=10).status_code
-        == 404
-    )
-    assert listed_ids(base_url, token) == before
+    # ... the next page, in either server, shows it...
+    for base_url in (first, second):
+        page = httpx.get(
+            f"{base_url}/bookings/{booked['id']}", cookies={"sessionid": replicated["session"]}, timeout=10
+        )
+        assert page.status_code == 200 and "Ti:Sapphire laser" in page.text
+    # ... and /v1, reading the paused replica, does not have it yet: neither the record nor
+    # the list, nor a total counted meanwhile.
+    for base_url in (first, second):
+        assert status_of(base_url, f"/v1/bookings/{booked['id']}", token) == 404
+        assert listed(base_url, token) == before
 
-    # A token issued now exists only on the primary: the bearer check reads it there.
+    # A token issued now exists only on the primary: the bearer check reads it there; and the
+    # token it replaces, deleted on the primary alone, is refused by both servers at once.
     refreshed = httpx.post(
-        f"{base_url}/oauth/token",
+        f"{first}/oauth/token",
         data={
             "grant_type": "refresh_token",
             "refresh_token": replicated["tokens"]["refresh_token"],
@@ -149,36 +172,31 @@ def test_reads_come_from_the_replica_while_writes_and_oauth_stay_on_the_primary(
         timeout=10,
     )
     assert refreshed.status_code == 200, refreshed.text
-    fresh = refreshed.json()["access_token"]
-    assert listed_ids(base_url, fresh) == before
-    assert httpx.get(f"{base_url}/oauth/token/info", headers=bearer(fresh), timeout=10).status_code == 200
+    token = refreshed.json()["access_token"]
+    assert listed(second, token) == before
+    assert status_of(first, "/oauth/token/info", token) == 200
+    replaced = replicated["tokens"]["access_token"]
+    assert wait_for(lambda: {status_of(url, "/v1/bookings", replaced) for url in (first, second)} == {401}, 1)
 
     replica.resume_replay()
-    deadline = time.monotonic() + 10
-    while booked["id"] not in listed_ids(base_url, fresh) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert booked["id"] in listed_ids(base_url, fresh)
-    answer = httpx.get(f"{base_url}/v1/bookings/{booked['id']}", headers=bearer(fresh), timeout=10)
-    assert answer.status_code == 200 and answer.json()["id"] == booked["id"]
+    after = (before[0] | {booked["id"]}, before[1] + 1)
+    for base_url in (first, second):
+        assert wait_for(lambda base_url=base_url: listed(base_url, token) == after), base_url
+        assert status_of(base_url, f"/v1/bookings/{booked['id']}", token) == 200
 
-
-def test_a_replica_that_is_down_leaves_the_reads_on_the_primary(replicated, clusters):
-    _, replica = clusters
-    base_url, token = replicated["base_url"], replicated["tokens"]["access_token"]
-    before = listed_ids(base_url, token)
+    # A replica that stops leaves the reads on the primary, which has what it had not replayed.
     replica.pause_replay()
-    booked = request_booking(base_url, token, replicated["laser"], days=11)
-    assert listed_ids(base_url, token) == before  # still the replica
-
+    second_booking = request_booking(second, token, replicated["laser"], days=11)
+    assert listed(first, token) == after  # still the replica
     replica.stop_now()
     try:
-        # Every read is answered, from the primary: it has the booking the replica had not replayed.
-        for _ in range(5):
-            assert listed_ids(base_url, token) == before | {booked["id"]}
-        answer = httpx.get(f"{base_url}/v1/bookings/{booked['id']}", headers=bearer(token), timeout=10)
-        assert answer.status_code == 200 and answer.json()["id"] == booked["id"]
+        for base_url in (first, second):
+            for _ in range(3):
+                assert listed(base_url, token) == (after[0] | {second_booking["id"]}, after[1] + 1)
+            assert status_of(base_url, f"/v1/bookings/{second_booking['id']}", token) == 200
     finally:
         replica.start()
-    output = replicated["log"].read_text()
-    assert len(re.findall("A read replica is unavailable; reading the primary", output)) == 1
-    assert "Traceback" not in output
+    for log in replicated["logs"]:
+        output = log.read_text()
+        assert len(re.findall("A read replica is unavailable; reading the primary", output)) == 1
+        assert "Traceback" not in output
