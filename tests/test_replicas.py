@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -128,6 +129,12 @@ def test_replicas_need_postgresql(tmp_path, primary, replicas):
     assert "DATABASE_REPLICA_URLS" in shown.stderr
 
 
+WRITE_POSITION = """
+from labshare.replicas import reading_from, settled, written_up_to
+written = written_up_to()
+reading_from.set("replica_1")
+print(written, settled("v1" + written))
+"""
 CHOOSE_FIVE_TIMES = """
 from labshare.replicas import choose_replica
 print(" ".join(str(choose_replica()) for _ in range(5)))
@@ -135,7 +142,7 @@ print(" ".join(str(choose_replica()) for _ in range(5)))
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="replicas are PostgreSQL's")
-def test_it_takes_the_replicas_in_turn_and_leaves_out_one_that_does_not_answer(transactional_db, tmp_path):
+def test_it_takes_the_replicas_in_turn_and_leaves_out_one_that_does_not_answer(db, tmp_path):
     suite = suite_database_url()
     closed = f"postgres://postgres@127.0.0.1:{free_port()}/nothing"
     both = run_labshare(
@@ -163,3 +170,16 @@ def test_it_takes_the_replicas_in_turn_and_leaves_out_one_that_does_not_answer(t
     )
     assert all_down.returncode == 0, all_down.stderr
     assert all_down.stdout.split() == ["None"] * 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="replicas are PostgreSQL's")
+def test_a_new_data_version_carries_the_primarys_wal_position(db, tmp_path):
+    suite = suite_database_url()
+    positions = run_labshare(
+        WRITE_POSITION, LABSHARE_VAR_DIR=str(tmp_path), DATABASE_URL=suite, DATABASE_REPLICA_URLS=suite
+    )
+    assert positions.returncode == 0, positions.stderr
+    written, settled_on_primary = positions.stdout.split()
+    assert re.fullmatch(r"@[0-9A-F]+/[0-9A-F]+", written)
+    # A primary named as a replica has nothing left to replay: the version stands as it is.
+    assert settled_on_primary == f"v1{written}"

@@ -27,6 +27,8 @@ READ_METHODS = ("GET", "HEAD")
 # Under /v1 but read on the primary.
 PRIMARY_PATHS = ("/v1/changes",)
 DOWN_SECONDS = 10
+# Whether the replica has replayed the primary's WAL up to a position, and where it is.
+REPLAYED_UP_TO = "SELECT coalesce(pg_last_wal_replay_lsn() >= %s::pg_lsn, true), pg_last_wal_replay_lsn()"
 
 reading_from: ContextVar[str | None] = ContextVar("labshare_reading_from", default=None)
 log = logging.getLogger("labshare.replicas")
@@ -97,7 +99,8 @@ def settled(version: str) -> str:
     if alias is None or not written:
         return version
     with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn, pg_last_wal_replay_lsn()", [written])
+        # NULL: not in recovery (a primary named as a replica), so nothing left to replay.
+        cursor.execute(REPLAYED_UP_TO, [written])
         caught_up, replayed = cursor.fetchone()
     return version if caught_up else f"{version}:{replayed}"
 

@@ -40,6 +40,7 @@ class Replica(Cluster):
         self._run(
             "pg_basebackup",
             "-R",
+            "--checkpoint=fast",
             "-D",
             str(self.data),
             "-h",
