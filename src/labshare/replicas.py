@@ -9,6 +9,8 @@ behind the writes a client has already been answered).
 The middleware sets `reading_from` for the request; the router gives it to the ORM, and
 `read_connection()` to the API's own statements, which run on a connection, not a model.
 A replica that cannot be reached is left out for DOWN_SECONDS, and its requests read the primary.
+A new data version (api/counts.py) carries the primary's WAL position, so that the totals a replica
+counts before it has replayed that far are kept apart from the newer data's (`settled`).
 """
 
 import itertools
@@ -43,8 +45,8 @@ def replica_aliases() -> list[str]:
 def reads_a_replica(request: HttpRequest) -> bool:
     return (
         request.method in READ_METHODS
-        and request.path.startswith("/v1/")
-        and not request.path.startswith(PRIMARY_PATHS)
+        and request.path_info.startswith("/v1/")
+        and not request.path_info.startswith(PRIMARY_PATHS)
     )
 
 
