@@ -21,6 +21,7 @@ import pytest
 import redis
 from django.db import connection
 from django.test import Client
+from django.urls import resolve
 from django.utils import timezone
 
 from labshare.oauth.models import Application
@@ -200,3 +201,29 @@ def test_reads_come_from_the_replica_while_writes_oauth_and_pages_stay_on_the_pr
         output = log.read_text()
         assert len(re.findall("A read replica is unavailable; reading the primary", output)) == 1
         assert "Traceback" not in output
+
+
+def change_feed_served() -> bool:
+    return resolve("/v1/changes").url_name == "api-changes"
+
+
+@pytest.mark.skipif(not change_feed_served(), reason="/v1/changes has not landed yet")
+def test_the_change_feed_reads_the_primary_while_the_replica_lags(replicated, clusters):
+    _, replica = clusters
+    first, second = replicated["servers"]
+    token = replicated["tokens"]["access_token"]
+    replica.pause_replay()
+    booked = request_booking(first, token, replicated["laser"], days=12)
+    assert status_of(second, f"/v1/bookings/{booked['id']}", token) == 404  # the replica lags
+    changes, cursor = [], None
+    for _ in range(100):
+        query = {"types": "bookings", **({"after": cursor} if cursor else {})}
+        answer = httpx.get(f"{second}/v1/changes", params=query, headers=bearer(token), timeout=10)
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        changes.extend(body["changes"])
+        cursor = body["cursor"]
+        if not body["has_more"]:
+            break
+    # The feed has the booking the replica has not replayed: it read the primary.
+    assert any(change["type"] == "bookings" and change["id"] == booked["id"] for change in changes)
