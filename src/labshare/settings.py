@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.conf import global_settings
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("LABSHARE_VAR_DIR", BASE_DIR.parent.parent / "var"))
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "labshare.outages.DatabaseUnavailableMiddleware",
+    "labshare.replicas.ReplicaReadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "labshare.input_check.InputCheckMiddleware",
@@ -161,6 +163,21 @@ if REDIS_URL:
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 DJANGO_REDIS_LOGGER = "labshare.outages.redis"
 CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "labshare-local"}
+
+# Read replicas (labshare/replicas.py; README: Running in production, Read replicas): PostgreSQL
+# streaming replicas of the primary, each connected as the primary is, serving the /v1 reads.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS")
+if DATABASE_REPLICA_URLS and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs a PostgreSQL primary (DATABASE_URL).")
+for number, replica_url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    replica = dj_database_url.parse(replica_url, conn_max_age=600, conn_health_checks=True)
+    if replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS: every replica is a postgres:// URL.")
+    # Tests make no database of their own for a replica: it reads the test database.
+    replica.update(OPTIONS=dict(DATABASES["default"]["OPTIONS"]), TEST={"MIRROR": "default"})
+    DATABASES[f"replica_{number}"] = replica
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["labshare.replicas.ReplicaRouter"]
 
 AUTH_USER_MODEL = "accounts.User"
 # django-axes refuses a locked address or account before the password is even checked.
@@ -313,6 +330,7 @@ LOGGING = {
     "loggers": {
         "labshare.outages.database": {"filters": ["once_per_outage"]},
         "labshare.outages.redis": {"filters": ["once_per_outage"]},
+        "labshare.replicas": {"filters": ["once_per_outage"]},
         "django.request": {"filters": ["drop_outage_answers"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},

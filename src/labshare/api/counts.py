@@ -3,6 +3,8 @@
 Every total is stored under the current data version; a save or delete of a listed model
 (api/signals.py) sets a new version, so older totals are never read again and expire.
 Bulk writes that send no signals are bounded by COUNT_CACHE_SECONDS.
+With read replicas a version carries the primary's WAL position, and a replica that has not
+replayed that far counts under a version of its own (`replicas.settled`).
 """
 
 import hashlib
@@ -11,16 +13,18 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 
+from labshare import replicas
+
 COUNT_CACHE_SECONDS = 60
 VERSION_KEY = "api:data-version"
 
 
 def data_version() -> str:
-    return cache.get_or_set(VERSION_KEY, lambda: uuid.uuid4().hex, timeout=None)
+    return replicas.settled(cache.get_or_set(VERSION_KEY, lambda: uuid.uuid4().hex, timeout=None))
 
 
 def bump_data_version() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    cache.set(VERSION_KEY, uuid.uuid4().hex + replicas.written_up_to(), timeout=None)
 
 
 def cached_count(name: str, parameters: list, count: Callable[[], int | None], version: str) -> int | None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from django.db import connection
 
 from labshare.api.pagination import Page
+from labshare.replicas import read_connection
 
 # The lists' orders: newest created first (v0.1.5), or oldest change first (sort=updated_at).
 NEWEST_FIRST = "{0}.created_at DESC, {0}.id DESC"
@@ -97,7 +98,7 @@ def page_conditions(
 
 
 def fetch_all(sql: str, parameters: Sequence) -> list[dict]:
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, parameters)
         columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
@@ -109,7 +110,7 @@ def fetch_one(sql: str, parameters: Sequence) -> dict | None:
 
 
 def fetch_count(sql: str, parameters: Sequence) -> int | None:
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, parameters)
         row = cursor.fetchone()
     return None if row is None else row[0]
