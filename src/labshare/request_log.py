@@ -8,9 +8,9 @@ It goes to the `labshare.requests` logger: text or JSON by LOG_FORMAT (settings.
 """
 
 import logging
+import os
 import re
 import time
-import uuid
 
 from django.http import HttpRequest, HttpResponse
 
@@ -24,7 +24,7 @@ logger = logging.getLogger("labshare.requests")
 
 def request_id_of(request: HttpRequest) -> str:
     given = request.META.get("HTTP_X_REQUEST_ID", "")
-    return given if SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    return given if SANE_REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
 
 
 def route_name(request: HttpRequest) -> str:

@@ -38,14 +38,10 @@ CACHE_ERRORS = Counter("labshare_cache_errors", "Cache (Redis) calls that failed
 RATE_LIMIT_REFUSALS = Counter(
     "labshare_rate_limit_refusals", "Requests refused by a rate limit (429), by limit", ["limit"]
 )
-# Observed by whatever delivers webhooks (the worker), from the delivery's due time to its answer.
-WEBHOOK_DELIVERY_SECONDS = Histogram(
-    "labshare_webhook_delivery_seconds",
-    "Time from a webhook delivery falling due to its endpoint's answer",
-    buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600),
-)
 
 _gauge_callbacks: dict[str, tuple[str, Callable[[], float]]] = {}
+# Each (route, method, status)'s counter and histogram, found once: labels() checks and locks.
+_request_series: dict[tuple[str, str, int], tuple] = {}
 
 
 def enabled() -> bool:
@@ -53,9 +49,13 @@ def enabled() -> bool:
 
 
 def count_request(route: str, method: str, status: int, seconds: float) -> None:
-    method = method if method in METHODS else "other"
-    REQUESTS.labels(route, method, str(status)).inc()
-    REQUEST_SECONDS.labels(route, method).observe(seconds)
+    method = method if method in METHODS else "other"  # any word is a method: keep the set bounded
+    series = _request_series.get((route, method, status))
+    if series is None:
+        series = REQUESTS.labels(route, method, str(status)), REQUEST_SECONDS.labels(route, method)
+        _request_series[(route, method, status)] = series
+    series[0].inc()
+    series[1].observe(seconds)
 
 
 def count_database_error() -> None:
@@ -74,8 +74,10 @@ def count_rate_limit_refusal(limit: str) -> None:
 
 
 def register_gauge_callback(name: str, documentation: str, value: Callable[[], float]) -> None:
-    """A gauge read at every scrape, in the process that answers it: e.g. the deliveries waiting,
-    counted in the database (`labshare_webhook_queue_depth`). Registering a name again replaces it."""
+    """A gauge read at every scrape, in the process that answers it, so that it needs no worker
+    process of its own: e.g. the webhook deliveries due and not yet made, counted in the database
+    (`labshare_webhook_queue_depth`), or the age of the oldest of them
+    (`labshare_webhook_delivery_lag_seconds`). Registering a name again replaces it."""
     _gauge_callbacks[name] = (documentation, value)
 
 
