@@ -16,6 +16,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from labshare import metrics
 from labshare.api.errors import json_response
 
 RETRY_AFTER_SECONDS = 5
@@ -54,6 +55,7 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
         database_log.warning("The database is unavailable", exc_info=exception)
+        metrics.count_database_error()
         # Django would drop a broken connection at the end of the request too; do it now.
         close_old_connections()
         return service_unavailable(request, "database")
@@ -84,6 +86,14 @@ class OncePerOutage(logging.Filter):
             record.args = ()
             record.exc_info = None
             record.exc_text = None
+        return True
+
+
+class CountCacheErrors(logging.Filter):
+    """Counts each failed cache call in the metrics: django-redis swallows it, and says so only here."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        metrics.count_cache_error()
         return True
 
 

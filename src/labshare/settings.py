@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that its line and its timing cover every answer, the others' included.
+    "labshare.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "labshare.outages.DatabaseUnavailableMiddleware",
     "labshare.replicas.ReplicaReadsMiddleware",
@@ -319,19 +321,40 @@ CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_ALLOW_METHODS = ("GET", "OPTIONS")
 CORS_EXPOSE_HEADERS = ("X-Total-Records", "X-Current-Page", "X-Per-Page", "Link", "WWW-Authenticate")
 
+# Health, metrics and logs (README). Metrics are off unless a scrape token is set.
+LABSHARE_METRICS_TOKEN = os.environ.get("LABSHARE_METRICS_TOKEN", "")
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ValueError(f"LOG_FORMAT is {LOG_FORMAT!r}: use text or json")
+# Probes come straight from the load balancer, often over plain HTTP: no redirect to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {"()": "labshare.log_format.JsonLineFormatter"},
+    },
     "filters": {
         "once_per_outage": {"()": "labshare.outages.OncePerOutage"},
         "drop_outage_answers": {"()": "labshare.outages.DropOutageAnswers"},
+        "count_cache_errors": {"()": "labshare.outages.CountCacheErrors"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        },
+        # One line per request on standard output (labshare/request_log.py), as an access log.
+        "requests": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT},
+    },
     "loggers": {
         "labshare.outages.database": {"filters": ["once_per_outage"]},
-        "labshare.outages.redis": {"filters": ["once_per_outage"]},
+        "labshare.outages.redis": {"filters": ["count_cache_errors", "once_per_outage"]},
         "labshare.replicas": {"filters": ["once_per_outage"]},
         "django.request": {"filters": ["drop_outage_answers"]},
+        "labshare.requests": {"handlers": ["requests"], "level": "INFO", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -8,6 +8,8 @@ urlpatterns = [
     path("v1", unknown_route, {"path": ""}),
     path("v1/", include("labshare.api.urls")),
     path("docs", include("labshare.api.docs_urls")),
+    path("health/", include("labshare.health.urls")),
+    path("metrics", include("labshare.metrics.urls")),
     path("", include("labshare.oauth.urls")),
     path("", include("labshare.equipment.urls")),
     path("", include("labshare.bookings.urls")),

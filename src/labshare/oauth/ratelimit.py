@@ -19,6 +19,8 @@ from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 
+from labshare import metrics
+
 PERIODS = {"second": 1, "minute": 60, "hour": 3600}
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -104,4 +106,5 @@ def hit(bucket: str, key: str, limit: Limit) -> int:
         count = count_in(caches["local"], cache_key, limit)
     if count <= limit.count:
         return 0
+    metrics.count_rate_limit_refusal(bucket)
     return max(1, math.ceil((window + 1) * limit.period - now))
