@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shlex
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+from django.db import connection
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -29,14 +31,14 @@ def postgres_url() -> str | None:
 
 
 @contextmanager
-def postgres_database(name: str) -> Iterator[str]:
-    """An empty PostgreSQL database beside DATABASE_URL's, dropped afterwards."""
+def postgres_database(name: str, template: str = "template1") -> Iterator[str]:
+    """A PostgreSQL database beside DATABASE_URL's, empty or a copy of `template`, dropped afterwards."""
     server = postgres_url()
     assert server, "DATABASE_URL names no PostgreSQL server"
     url = urlsplit(server)._replace(path=f"/{name}").geturl()
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     try:
         yield url
     finally:
@@ -45,13 +47,23 @@ def postgres_database(name: str) -> Iterator[str]:
 
 
 @contextmanager
-def fresh_database(var_dir: Path, label: str) -> Iterator[str]:
-    """An empty database of its own: PostgreSQL when the suite runs on it, else a SQLite file."""
-    if postgres_url() is None:
-        yield f"sqlite:///{var_dir / 'labshare.sqlite3'}"
+def migrated_database(var_dir: Path, label: str) -> Iterator[str]:
+    """A database of this module's own, migrated: a copy of the session's test database (which
+    pytest-django migrated once), PostgreSQL when the suite runs on it, else a SQLite file in
+    `var_dir`. Needs the django_db_setup fixture and the database unblocked."""
+    test_database = connection.settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        target = var_dir / "labshare.sqlite3"
+        source, copy = sqlite3.connect(test_database), sqlite3.connect(target)
+        try:
+            source.backup(copy)
+        finally:
+            source.close()
+            copy.close()
+        yield f"sqlite:///{target}"
         return
-    base = urlsplit(postgres_url()).path.lstrip("/")
-    with postgres_database(f"{base}_{label}_{os.getpid()}") as url:
+    connection.close()  # CREATE DATABASE ... TEMPLATE needs the template to itself
+    with postgres_database(f"{test_database}_{label}", template=test_database) as url:
         yield url
 
 
@@ -66,9 +78,9 @@ def labshare(*args: str, env: dict[str, str], timeout: float = 180) -> str:
 
 
 def demo_site(env: dict[str, str]) -> str:
-    """Migrate, load the small demo set, and issue an access token for the demo administrator's labs."""
-    labshare("migrate", "--no-input", "-v0", env=env)
-    labshare("demo", "--size", "small", env={**env, "LABSHARE_DEMO_PASSWORD": DEMO_PASSWORD})
+    """Load the small demo set into a migrated database, and issue an access token for the demo
+    administrator's labs. `--replace`: rows other tests committed to the template go first."""
+    labshare("demo", "--size", "small", "--replace", env={**env, "LABSHARE_DEMO_PASSWORD": DEMO_PASSWORD})
     return json.loads(labshare("token", "--user", DEMO_ADMIN, env=env))["access_token"]
 
 

@@ -18,6 +18,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,8 +34,8 @@ from tests.e2e.deployment import (
     DEPLOY,
     demo_site,
     environment_file,
-    fresh_database,
     labshare,
+    migrated_database,
     readme_section,
     shell_blocks,
     start_unit,
@@ -47,6 +48,7 @@ TOKEN_LIMIT = 5
 
 pytestmark = [
     pytest.mark.e2e,
+    pytest.mark.django_db,  # pytest-django then builds the test database this module copies
     pytest.mark.skipif(
         not NGINX.exists() and not os.environ.get("CI"), reason="nginx is not installed (.ci/run installs it)"
     ),
@@ -141,12 +143,12 @@ def wait_for_nginx(stack: Stack, nginx: subprocess.Popen, seconds: float = 15) -
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[Stack]:
+def stack(tmp_path_factory, django_db_setup, django_db_blocker) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("deploy")
     var_dir = folder / "var"
     var_dir.mkdir()
     redis.Redis.from_url(REDIS_URL).flushdb()
-    with fresh_database(var_dir, "nginx") as database_url:
+    with django_db_blocker.unblock(), migrated_database(var_dir, "nginx") as database_url:
         # The units' environment file, with this machine's database, cache, host name and folders.
         env = {
             **os.environ,
@@ -159,8 +161,10 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
             "LABSHARE_RATE_LIMIT": f"{TOKEN_LIMIT}/hour",
             "PYTHONUNBUFFERED": "1",
         }
-        token = demo_site(env)
-        labshare("collectstatic", "--no-input", "-v0", env=env)
+        with ThreadPoolExecutor() as pool:
+            collected = pool.submit(labshare, "collectstatic", "--no-input", "-v0", env=env)
+            token = demo_site(env)
+            collected.result()
         certificate, key = self_signed_certificate(folder)
         ports = {name: str(free_port()) for name in ("http", "https", "first", "second")}
         context = ssl.create_default_context(cafile=str(certificate))
@@ -179,7 +183,8 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
                 log = folder / f"serve-{ports[name]}.log"
                 process = start_unit(DEPLOY / "systemd" / "labshare@.service", env, log, instance=ports[name])
                 stack.servers[ports[name]] = process
-                wait_until_serving(process, f"http://127.0.0.1:{ports[name]}", log)
+            for port, process in stack.servers.items():
+                wait_until_serving(process, f"http://127.0.0.1:{port}", folder / f"serve-{port}.log")
             site = nginx_site(
                 {
                     "LABSHARE_HOST": HOST,
