@@ -11,6 +11,7 @@ with requests per second.
 import re
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from django.test import Client
 # A string literal (SQL standard quoting: '' is a quote inside it).
 STRING_LITERAL = re.compile(r"(?<![\w&])'((?:[^']|'')*)'")
 TPS = re.compile(r"^tps = ([0-9.]+)", re.MULTILINE)
+ATTEMPTS = 3
+RETRY_SECONDS = 5
 LATENCY = re.compile(r"^latency average = ([0-9.]+) ms", re.MULTILINE)
 
 
@@ -96,9 +99,16 @@ def pgbench(url: str, captured: list[Captured], connections: int, cpus: list[int
             *[argument for script in scripts for argument in ("-f", str(script))],
             url,
         ]
-        finished = subprocess.run(command, capture_output=True, text=True)
-    if finished.returncode != 0 or not TPS.search(finished.stdout):
-        raise RuntimeError(f"pgbench failed: {finished.stderr[-2000:] or finished.stdout[-2000:]}")
+        for attempt in range(ATTEMPTS):
+            finished = subprocess.run(command, capture_output=True, text=True)
+            if finished.returncode == 0 and TPS.search(finished.stdout):
+                break
+            # A shared server may be out of connections for a moment: wait and try again.
+            time.sleep(RETRY_SECONDS * (attempt + 1))
+        else:
+            failure = (finished.stderr or finished.stdout)[-500:].strip()
+            print(f"pgbench failed {ATTEMPTS} times, no figure: {failure}", flush=True)
+            return {"transactions_per_second": None, "latency_average_ms": None, "error": failure}
     latency = LATENCY.search(finished.stdout)
     return {
         "transactions_per_second": round(float(TPS.search(finished.stdout).group(1)), 1),
