@@ -116,7 +116,8 @@ def test_it_measures_the_api_and_the_baseline_end_to_end(bench_database, tmp_pat
     assert len(results["filtered_figures"]) == FILTERED
     for figure in results["filtered_figures"]:
         assert figure["api"]["requests"] > 0 and figure["api"]["errors"] == 0, figure["name"]
-        assert figure["postgresql_alone"]["transactions_per_second"] > 0, figure["name"]
+        if figure["postgresql_alone"]["statements_per_transaction"]:  # none when the list is empty
+            assert figure["postgresql_alone"]["transactions_per_second"] > 0, figure["name"]
     compared = [figure for figure in results["filtered_figures"] if figure["reference"]]
     assert len(compared) == FILTERED - 2 and all(figure["ratio_to_unfiltered"] > 0 for figure in compared)
     assert results["migrations"]["applied"], results["migrations"]
