@@ -25,12 +25,13 @@ import orjson
 import psycopg
 
 from labshare.api import queries, shapes
-from labshare.api.auth import TOKEN_WITH_LABS
+from labshare.api.auth import TOKEN_CACHE_SECONDS, TOKEN_WITH_LABS
 from labshare.api.pagination import MAX_PER_PAGE
 
 Answer = tuple[str, list[tuple[str, str]], bytes]
 
-# The API's totals live this long in its cache; the baseline keeps them in the process.
+# The API's totals (and page starts) live this long in its cache; the baseline keeps them
+# in the process, and its bearer checks for as long as the API caches them.
 COUNT_SECONDS = 60
 # The headers Django's SecurityMiddleware and XFrameOptionsMiddleware add to every answer.
 COMMON_HEADERS = [
@@ -53,11 +54,17 @@ SCOPES = {
     "accounts": "read_accounts",
 }
 
+# Left in a page statement for the keyset continuation (the statement holds braces of its own).
+AFTER_SLOT = "{after}"
 # The lists' default order (the baseline knows no sort=updated_at), as the API writes it.
 NEWEST_BOOKINGS_FIRST = {"listed_order": queries.order_by("listed"), "order": queries.order_by("b")}
 
 _connection: psycopg.Connection | None = None
 _counts: dict[tuple, tuple[float, int | None]] = {}
+_tokens: dict[str, tuple[float, "Token | None"]] = {}
+# The id of the row just before a page, as api/page_starts.py remembers it: (list key, per
+# page, page number) -> (until, id).
+_page_starts: dict[tuple, tuple[float, int]] = {}
 
 
 def database() -> psycopg.Connection:
@@ -114,19 +121,27 @@ class Token:
         return sorted(visible)
 
 
+def load_token(checksum: str) -> Token | None:
+    with database().cursor() as cursor:
+        cursor.execute(TOKEN_WITH_LABS, [True, checksum])
+        rows = cursor.fetchall()
+    return Token(rows) if rows else None
+
+
 def authorised(environ: dict, scope: str) -> Token | None:
-    """The same statement as the API's bearer check, run on every request (no cache)."""
+    """The same statement as the API's bearer check, its answer kept in the process for as
+    long as the API keeps it in its cache (TOKEN_CACHE_SECONDS)."""
     scheme, _, raw = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         return None
     checksum = hashlib.sha256(raw.strip().encode()).hexdigest()
-    with database().cursor() as cursor:
-        cursor.execute(TOKEN_WITH_LABS, [True, checksum])
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    token = Token(rows)
-    if token.expires <= datetime.now(UTC) or scope not in token.scopes:
+    now = time.monotonic()
+    hit = _tokens.get(checksum)
+    if hit is None or hit[0] <= now:
+        hit = (now + TOKEN_CACHE_SECONDS, load_token(checksum))
+        _tokens[checksum] = hit
+    token = hit[1]
+    if token is None or token.expires <= datetime.now(UTC) or scope not in token.scopes:
         return None
     return token
 
@@ -170,6 +185,36 @@ def page_of(query: dict) -> tuple[int, int] | None:
     return number, min(per_page, MAX_PER_PAGE)
 
 
+def remembered(key: tuple) -> int | None:
+    hit = _page_starts.get(key)
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
+def remember(key: tuple, row_id: int) -> None:
+    _page_starts[key] = (time.monotonic() + COUNT_SECONDS, row_id)
+
+
+def keyset_rows(
+    key: tuple, number: int, per_page: int, fetch: Callable[[int, int, int | None], list]
+) -> list:
+    """The rows of a page as api/page_starts.py reads them: after the remembered row that ends
+    the page before, else by OFFSET (one row more, to remember where the page starts)."""
+    this_key, next_key = (*key, per_page, number), (*key, per_page, number + 1)
+    after_id = remembered(this_key)
+    if after_id is not None:
+        rows = fetch(per_page, 0, after_id)
+    elif number == 1:
+        rows = fetch(per_page, 0, None)
+    else:
+        rows = fetch(per_page + 1, (number - 1) * per_page - 1, None)
+        if rows:
+            remember(this_key, rows[0]["id"])
+            rows = rows[1:]
+    if len(rows) == per_page:
+        remember(next_key, rows[-1]["id"])
+    return rows
+
+
 def listing(
     environ: dict,
     query: dict,
@@ -179,7 +224,11 @@ def listing(
     page_sql: str,
     page_parameters: list,
     shape: Callable[[dict], dict],
+    keyset: bool = False,
 ) -> Answer:
+    """A list answer. `keyset`: `page_sql` has an AFTER_SLOT (for queries.AFTER_BOOKING) and
+    deep pages continue after a remembered row, as the API's bookings list does; otherwise
+    every page is read by OFFSET, as the API's other lists are."""
     requested = page_of(query)
     if requested is None:
         return json_answer({"error": "invalid_parameter"}, "400 Bad Request")
@@ -187,15 +236,26 @@ def listing(
     total = cached_count(key, lambda: fetch_count(count_sql, count_parameters))
     if total is None:
         return json_answer({"error": "not_found"}, "404 Not Found")
+
+    def fetch(limit: int, offset: int, after_id: int | None) -> list:
+        after, after_parameters = (queries.AFTER_BOOKING, [after_id]) if after_id is not None else ("", [])
+        sql = page_sql.replace(AFTER_SLOT, after) if keyset else page_sql
+        return fetch_all(sql, [*page_parameters, *after_parameters, limit, offset])
+
     offset = (number - 1) * per_page
-    rows = [] if offset >= total else fetch_all(page_sql, [*page_parameters, per_page, offset])
+    if offset >= total:
+        rows = []
+    elif keyset:
+        rows = keyset_rows(key, number, per_page, fetch)
+    else:
+        rows = fetch(per_page, offset, None)
     return page_answer(environ, query, [shape(row) for row in rows], number, per_page, total)
 
 
 def bookings(environ: dict, query: dict, token: Token) -> Answer:
     labs = token.lab_ids
     test, parameters = f"= ANY({queries.id_array(labs)})", []
-    # The same page statement, always by OFFSET (the baseline remembers no page starts).
+    # The same page statement, its `{after}` slot left for the keyset continuation.
     return listing(
         environ,
         query,
@@ -203,10 +263,11 @@ def bookings(environ: dict, query: dict, token: Token) -> Answer:
         queries.BOOKINGS_COUNT.format(where=f"b.provider_lab_id {test}"),
         parameters,
         queries.BOOKINGS_PAGE.format(
-            where=f"listed.provider_lab_id {test}", after="", **NEWEST_BOOKINGS_FIRST
+            where=f"listed.provider_lab_id {test}", after=AFTER_SLOT, **NEWEST_BOOKINGS_FIRST
         ),
         parameters,
         shapes.booking_item,
+        keyset=True,
     )
 
 

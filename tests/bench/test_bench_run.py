@@ -2,6 +2,7 @@
 checks they answer alike, drives them with wrk and writes its results."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +19,33 @@ pytestmark = [
 
 RUN = Path(__file__).resolve().parents[2] / "bench" / "run.py"
 # A Redis database the smoke run may empty (the real bench uses 13, the multi-process tests 14).
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = os.environ.get("LABSHARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REPOSITORY = RUN.parents[1]
 FIGURES = {"bookings_page_1", "bookings_page_5000", "booking_detail", "equipment_bookings", "accounts"}
+# Two windows, a status, a sync, on both lists, for two tokens; and the one-lab token's
+# unfiltered pages.
+FILTERED = 2 * (4 + 3) + 2
+
+
+def before_last_migration() -> str:
+    """The commit before the newest one that added a migration: the smoke run times that one."""
+    added = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(REPOSITORY),
+            "log",
+            "-1",
+            "--diff-filter=A",
+            "--format=%H",
+            "--",
+            "src/labshare/*/migrations/0*.py",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return f"{added}~1"
 
 
 def server_url(database: str) -> str:
@@ -53,6 +79,12 @@ def test_it_measures_the_api_and_the_baseline_end_to_end(bench_database, tmp_pat
             # Counted, but without waiting for PostgreSQL's counters: the figures are not checked.
             "--statement-pause",
             "0.2",
+            "--filtered-duration",
+            "1",
+            "--windows",
+            "2",
+            "--migrations-since",
+            before_last_migration(),
             "--database-url",
             bench_database,
             "--redis-url",
@@ -62,7 +94,7 @@ def test_it_measures_the_api_and_the_baseline_end_to_end(bench_database, tmp_pat
         ],
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=420,
     )
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
     assert "bookings list, page 1" in finished.stdout
@@ -76,6 +108,21 @@ def test_it_measures_the_api_and_the_baseline_end_to_end(bench_database, tmp_pat
             assert figure[server]["requests"] > 0, (figure["name"], server)
             assert figure[server]["errors"] == 0, (figure["name"], server)
         assert figure["ratio"] > 0
+        if figure["name"] == "bookings_page_5000":  # past the end of 2,000 bookings: no SQL
+            assert figure["postgresql_alone"]["transactions_per_second"] is None
+            continue
+        assert figure["postgresql_alone"]["transactions_per_second"] > 0, figure["name"]
+        assert figure["postgresql_alone"]["statements_per_transaction"] >= 1, figure["name"]
+    assert len(results["filtered_figures"]) == FILTERED
+    for figure in results["filtered_figures"]:
+        assert figure["api"]["requests"] > 0 and figure["api"]["errors"] == 0, figure["name"]
+        if figure["postgresql_alone"]["statements_per_transaction"]:  # none when the list is empty
+            assert figure["postgresql_alone"]["transactions_per_second"] > 0, figure["name"]
+    compared = [figure for figure in results["filtered_figures"] if figure["reference"]]
+    assert len(compared) == FILTERED - 2 and all(figure["ratio_to_unfiltered"] > 0 for figure in compared)
+    assert results["migrations"]["applied"], results["migrations"]
+    assert results["migrations"]["seconds"] > 0
+    assert "PG alone tps" in finished.stdout and "filtered figure" in finished.stdout
     assert [row["workers"] for row in results["scaling"]] == [1]
     assert all(results["memory_kib"][server] for server in ("api", "baseline"))
     assert len(list(tmp_path.glob("2*.json"))) == 1
