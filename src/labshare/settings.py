@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "labshare.bookings",
     "labshare.oauth",
     "labshare.api",
+    "labshare.feeds",
     "labshare.demo",
     "labshare.worker",
 ]
@@ -275,6 +276,13 @@ if EMAIL_HOST:
     EMAIL_TIMEOUT = 10
 # The domain of the iCalendar UIDs in booking e-mails (booking-<id>@domain).
 LABSHARE_ICS_DOMAIN = os.environ.get("LABSHARE_ICS_DOMAIN", ALLOWED_HOSTS[0] if ALLOWED_HOSTS else "labshare")
+# Calendar feeds: bookings from so many days back to so many ahead, at most so many events;
+# cancelled and declined ones while changed within so many days, so calendars remove them.
+LABSHARE_FEEDS_PAST_DAYS = env_int("LABSHARE_FEEDS_PAST_DAYS", 30)
+LABSHARE_FEEDS_FUTURE_DAYS = env_int("LABSHARE_FEEDS_FUTURE_DAYS", 365)
+LABSHARE_FEEDS_CANCELLED_DAYS = env_int("LABSHARE_FEEDS_CANCELLED_DAYS", 30)
+LABSHARE_FEEDS_MAX_EVENTS = env_int("LABSHARE_FEEDS_MAX_EVENTS", 2000)
+LABSHARE_FEEDS_REFRESH_MINUTES = env_int("LABSHARE_FEEDS_REFRESH_MINUTES", 15)
 
 CORS_URLS_REGEX = r"^/v1/.*$"
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
