@@ -67,7 +67,7 @@ def test_the_equipment_page_gives_a_feed_that_shows_an_approval_made_on_the_web(
         sign_in(member, server, dana)
         member.goto(f"{server}/equipment/{microscope.pk}")
         member.get_by_role("button", name="Get a calendar feed for Confocal microscope").click()
-        feed_url = member.get_by_label("Feed URL for Confocal microscope").input_value()
+        feed_url = member.get_by_label("Feed URL for Confocal microscope", exact=True).input_value()
         assert feed_url.startswith(f"{server}/feeds/") and feed_url.endswith(".ics")
         before = httpx.get(feed_url, timeout=10)
         assert str(events_of(before.content)[uid]["STATUS"]) == "TENTATIVE"
