@@ -40,7 +40,8 @@ def main() -> None:
     with open(os.devnull, "w") as quiet:
         call_command("demo", size="small", seed=1, stdout=quiet)
     equipment = Equipment.objects.annotate(n=Count("family_bookings")).order_by("-n", "id").first()
-    member = Membership.objects.filter(lab_id=equipment.lab_id).select_related("user").first().user
+    memberships = Membership.objects.filter(lab_id=equipment.lab_id, user__is_active=True)
+    member = memberships.select_related("user").order_by("id").first().user
     feed = services.subscribe(user=member, kind=FeedKind.EQUIPMENT, equipment=equipment)
     events = feed_bookings(feed, Window.around(timezone.now())).count()
     path = f"/feeds/{feed_token(feed)}.ics"
