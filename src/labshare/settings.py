@@ -295,12 +295,13 @@ LOGGING = {
     "filters": {
         "once_per_outage": {"()": "labshare.outages.OncePerOutage"},
         "drop_outage_answers": {"()": "labshare.outages.DropOutageAnswers"},
+        "redact_feed_tokens": {"()": "labshare.feeds.log_filter.RedactFeedTokens"},
     },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         "labshare.outages.database": {"filters": ["once_per_outage"]},
         "labshare.outages.redis": {"filters": ["once_per_outage"]},
-        "django.request": {"filters": ["drop_outage_answers"]},
+        "django.request": {"filters": ["drop_outage_answers", "redact_feed_tokens"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

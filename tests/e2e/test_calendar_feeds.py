@@ -3,6 +3,7 @@ the new SEQUENCE one poll after an approval), and in headless Chromium the equip
 feed URL, which then serves a booking approved on the lab's page."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from labshare.bookings.services import approve_booking, request_booking
 from labshare.feeds import services
 from labshare.feeds.models import FeedKind
 from tests.bookings.fixtures import slot
-from tests.e2e.conftest import start_server, stop_process_group
+from tests.e2e.conftest import start_labshare_serve, stop_process_group
 from tests.e2e.test_booking_browser import sign_in
 from tests.e2e.test_oauth_browser import CHROMIUM
 from tests.feeds.conftest import an_hour_old, events_of, feed_path
@@ -21,13 +22,18 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def server(django_db_setup, django_db_blocker) -> Iterator[str]:
-    process, base_url = start_server()
+def server_log(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("feeds") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup, django_db_blocker, server_log) -> Iterator[str]:
+    process, base_url = start_labshare_serve(log=server_log)
     yield base_url
     stop_process_group(process)
 
 
-def test_a_calendar_client_polls_a_feed(server, transactional_db, microscope, bob, dana, alice):
+def test_a_calendar_client_polls_a_feed(server, server_log, transactional_db, microscope, bob, dana, alice):
     start, end = slot(days=5)
     booking = an_hour_old(request_booking(equipment=microscope, start=start, end=end, requester=bob))
     url = server + feed_path(services.subscribe(user=dana, kind=FeedKind.LAB, lab=microscope.lab))
@@ -52,6 +58,10 @@ def test_a_calendar_client_polls_a_feed(server, transactional_db, microscope, bo
         assert int(event["SEQUENCE"]) > int(events_of(first.content)[uid]["SEQUENCE"])
         assert calendar_client.get(url, headers={"If-None-Match": changed.headers["etag"]}).status_code == 304
         assert calendar_client.get(url.replace(".ics", "x.ics")).status_code == 404
+    # The access log names the path without the token, which is the feed's only credential.
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    log = server_log.read_text()
+    assert '"GET /feeds/[token].ics HTTP/1.1" 304' in log and token not in log
 
 
 def test_the_equipment_page_gives_a_feed_that_shows_an_approval_made_on_the_web(

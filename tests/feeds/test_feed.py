@@ -60,7 +60,7 @@ def test_an_unchanged_feed_answers_304_to_its_etag_and_its_date(client, requeste
     assert client.get(feed_path(microscope_feed_of_dana), HTTP_IF_NONE_MATCH='"other"').status_code == 200
 
 
-def test_it_reads_in_three_queries_and_answers_a_poll_in_as_many(
+def test_a_poll_is_three_queries_and_a_render_one_more(
     client, requested, microscope_feed_of_dana, django_assert_num_queries
 ):
     # 1: the feed with its user and equipment; 2: the user's membership of the equipment's lab;
