@@ -15,6 +15,7 @@ import time
 from django.http import HttpRequest, HttpResponse
 
 from labshare import metrics
+from labshare.feeds.log_filter import REDACTED_PATH, TOKEN_IN_PATH
 from labshare.oauth.ratelimit import client_address
 
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:@=+/-]{1,128}")
@@ -62,7 +63,7 @@ class RequestLogMiddleware:
                 "request_id": request_id,
                 "method": request.method,
                 "route": route,
-                "path": request.path,
+                "path": TOKEN_IN_PATH.sub(REDACTED_PATH, request.path),
                 "status": response.status_code,
                 "duration_ms": round(seconds * 1000, 3),
                 "client": client_address(request),

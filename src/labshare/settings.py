@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "labshare.oauth",
     "labshare.api",
     "labshare.changes",
+    "labshare.feeds",
     "labshare.demo",
     "labshare.worker",
     "labshare.webhooks",
@@ -299,6 +300,13 @@ if EMAIL_HOST:
     EMAIL_TIMEOUT = 10
 # The domain of the iCalendar UIDs in booking e-mails (booking-<id>@domain).
 LABSHARE_ICS_DOMAIN = os.environ.get("LABSHARE_ICS_DOMAIN", ALLOWED_HOSTS[0] if ALLOWED_HOSTS else "labshare")
+# Calendar feeds: bookings from so many days back to so many ahead, at most so many events;
+# cancelled and declined ones while changed within so many days, so calendars remove them.
+LABSHARE_FEEDS_PAST_DAYS = env_int("LABSHARE_FEEDS_PAST_DAYS", 30)
+LABSHARE_FEEDS_FUTURE_DAYS = env_int("LABSHARE_FEEDS_FUTURE_DAYS", 365)
+LABSHARE_FEEDS_CANCELLED_DAYS = env_int("LABSHARE_FEEDS_CANCELLED_DAYS", 30)
+LABSHARE_FEEDS_MAX_EVENTS = env_int("LABSHARE_FEEDS_MAX_EVENTS", 2000)
+LABSHARE_FEEDS_REFRESH_MINUTES = env_int("LABSHARE_FEEDS_REFRESH_MINUTES", 15)
 
 # Webhooks (labshare/webhooks): the waits between attempts, in seconds (exponential, with
 # jitter, about three days in all; then the endpoint is disabled), each attempt's timeout, how
@@ -339,6 +347,7 @@ LOGGING = {
     "filters": {
         "once_per_outage": {"()": "labshare.outages.OncePerOutage"},
         "drop_outage_answers": {"()": "labshare.outages.DropOutageAnswers"},
+        "redact_feed_tokens": {"()": "labshare.feeds.log_filter.RedactFeedTokens"},
         "count_cache_errors": {"()": "labshare.outages.CountCacheErrors"},
     },
     "handlers": {
@@ -353,7 +362,7 @@ LOGGING = {
         "labshare.outages.database": {"filters": ["once_per_outage"]},
         "labshare.outages.redis": {"filters": ["count_cache_errors", "once_per_outage"]},
         "labshare.replicas": {"filters": ["once_per_outage"]},
-        "django.request": {"filters": ["drop_outage_answers"]},
+        "django.request": {"filters": ["drop_outage_answers", "redact_feed_tokens"]},
         "labshare.requests": {"handlers": ["requests"], "level": "INFO", "propagate": False},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},

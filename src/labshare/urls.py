@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("labshare.oauth.urls")),
     path("", include("labshare.equipment.urls")),
     path("", include("labshare.bookings.urls")),
+    path("", include("labshare.feeds.urls")),
 ]

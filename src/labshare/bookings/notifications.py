@@ -9,7 +9,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 
 from labshare.accounts.models import Membership, Role
-from labshare.rfc5545 import calendar
+from labshare.rfc5545 import calendar, sequence
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ def ics_event(booking) -> bytes:
         "end_time": booking.end_time,
         "synced_at": booking.updated_at,
         "note": note.message if note else None,
+        # The calendar feeds' UID and SEQUENCE: the invitation and the subscribed event are one.
+        "sequence": sequence(booking.created_at, booking.updated_at),
+        "last_modified": booking.updated_at,
+        "location": booking.equipment.room,
     }
     return calendar(
         f"{booking.equipment.name} booking", [event], settings.LABSHARE_ICS_DOMAIN, datetime.now(UTC)

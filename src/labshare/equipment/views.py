@@ -16,6 +16,7 @@ from labshare.bookings.localtime import local_day_bounds, week_start
 from labshare.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from labshare.bookings.pricing import external_rate
 from labshare.equipment.models import Category
+from labshare.feeds.panels import equipment_panel
 
 PAGE_SIZE = 50
 CALENDAR_STATUSES = (*ACTIVE_STATUSES, BookingStatus.COMPLETED)
@@ -103,5 +104,7 @@ def equipment_detail(request: HttpRequest, equipment_id: int) -> HttpResponse:
         "monday": monday,
         "administrator": administrator,
         "external_rate": external_rate(equipment),
+        "calendar_feed": equipment_panel(request, equipment),
+        "busy_only": not rules.is_member(request.user, equipment.lab_id),
     }
     return render(request, "equipment/detail.html", context)

@@ -13,6 +13,7 @@ from labshare.bookings.forms import MaintenanceForm
 from labshare.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from labshare.bookings.services import BookingError
 from labshare.bookings.views.access import visible_booking
+from labshare.feeds.panels import lab_panel, my_panels
 
 PAGE_ROWS = 100
 
@@ -31,7 +32,12 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     past = list(mine.filter(end_time__lte=now).order_by("-start_time", "-id")[:PAGE_ROWS])
     for booking in upcoming:
         booking.may_cancel = _may_cancel(booking, request.user, False, now)
-    return render(request, "bookings/mine.html", {"upcoming": upcoming, "past": past})
+    context = {
+        "upcoming": upcoming,
+        "past": past,
+        "calendar_feeds": my_panels(request, list(rules.member_labs(request.user))),
+    }
+    return render(request, "bookings/mine.html", context)
 
 
 @login_required
@@ -76,6 +82,7 @@ def _queue(
             :PAGE_ROWS
         ],
         "maintenance": maintenance,
+        "calendar_feed": lab_panel(request, lab),
     }
     return render(request, "bookings/queue.html", context, status=status)
 
