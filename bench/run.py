@@ -50,7 +50,8 @@ PER_PAGE = 100
 BENCH_EMAIL = "bench@bench.labshare.test"
 SCOPES = ("read_bookings", "read_equipment", "read_accounts")
 # Headers that differ between any two answers, or that only one server sends.
-VOLATILE_HEADERS = {"date", "server", "connection", "vary"}
+# x-request-id: a fresh id per request (labshare/request_log.py), which the baseline does not send.
+VOLATILE_HEADERS = {"date", "server", "connection", "vary", "x-request-id"}
 # A figure whose single answer takes longer than this is driven with one connection per worker.
 SLOW_SECONDS = 0.5
 # Paths of a figure whose statements pgbench runs (one script each, picked at random).
