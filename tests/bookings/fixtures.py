@@ -5,11 +5,14 @@ charged per hour, with a stage as its child asset; Dana is a plain member of the
 Lab, Bob (Chemistry Lab, Oxford) is external to it.
 """
 
+import email
+import socket
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from labshare.accounts.models import Group, Membership, Role, User
@@ -79,3 +82,27 @@ def dana_group(graphene_lab, dana) -> Group:
     group = Group.objects.create(lab=graphene_lab, name="Imaging")
     group.members.add(dana)
     return group
+
+
+# A real SMTP server (aiosmtpd) for the e-mail tests; `inbox.messages` holds what it received.
+class Inbox:
+    def __init__(self):
+        self.messages: list[tuple[list[str], email.message.Message]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((sorted(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox(settings):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    yield handler
+    controller.stop()

@@ -1,13 +1,8 @@
 """Booking e-mail through a real SMTP server (aiosmtpd) on a free port: who is told of what,
 with the booking as an iCalendar event, and only once the change has committed."""
 
-import email
-import socket
 from datetime import UTC
 from email.message import Message
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from labshare.bookings.services import (
     approve_booking,
@@ -17,29 +12,6 @@ from labshare.bookings.services import (
     request_booking,
 )
 from tests.bookings.fixtures import slot
-
-
-class Inbox:
-    def __init__(self):
-        self.messages: list[tuple[list[str], Message]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((sorted(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox(settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
-    yield handler
-    controller.stop()
 
 
 def calendar_of(message: Message) -> str:

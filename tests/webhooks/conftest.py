@@ -1,13 +1,10 @@
 """Webhook tests deliver to receivers on 127.0.0.1 (allowed here, as the README says
 deployments may allow their own networks) with a retry schedule shrunk to fractions of a second."""
 
-import email
 import ipaddress
-import socket
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from labshare.webhooks import delivery
 from labshare.webhooks.services import create_endpoint
@@ -44,26 +41,3 @@ def run_until(done, seconds: float = 10) -> None:
         assert time.monotonic() < deadline, "not done in time"
         if not delivery.run():
             time.sleep(0.05)
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((sorted(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-@pytest.fixture
-def inbox(settings):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
-    yield handler
-    controller.stop()
