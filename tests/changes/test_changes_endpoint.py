@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from labshare.accounts.models import Membership
 from labshare.bookings.services import request_booking
+from labshare.changes.feed import EXPANSIONS, Position, encode_cursor
 from labshare.changes.models import Change
 from labshare.changes.services import prune_changes
 from labshare.equipment.models import Equipment
@@ -209,3 +210,45 @@ def test_a_user_deactivated_reads_nothing(changes, follow, alice, alice_token, g
     alice.save()
     Equipment.objects.create(lab=graphene_lab, name="Balance")
     assert changes(alice_token, after=cursor).status_code == 401
+
+
+@pytest.mark.parametrize("user_leaves_first", [True, False])
+def test_a_lab_that_leaves_both_the_authorisation_and_the_user_reads_as_deleted_once(
+    changes, follow, alice, alice_app, alice_token, optics_lab, user_leaves_first
+):
+    laser = Equipment.objects.create(lab=optics_lab, name="Laser")
+    cursor = now(changes, alice_token)
+    leave = Membership.objects.filter(user=alice, lab=optics_lab).delete
+    unauthorise = Authorisation.objects.get(user=alice, application=alice_app).labs.remove
+    if user_leaves_first:
+        leave()
+        unauthorise(optics_lab)
+    else:
+        unauthorise(optics_lab)
+        leave()
+    seen, _ = follow(alice_token, cursor, types="equipment")
+    assert summary(seen) == [("equipment", laser.pk, "deleted")]
+
+
+def test_a_cursor_made_up_to_name_another_user_s_access_change_shows_nothing(
+    changes, follow, bob, alice_token, chemistry_lab
+):
+    nmr = Equipment.objects.create(lab=chemistry_lab, name="NMR")
+    bob_joined = Change.objects.filter(type="memberships", record_id=bob.pk).latest("id")
+    equipment_of_the_lab = EXPANSIONS.index(next(e for e in EXPANSIONS if e[0] == "equipment"))
+    forged = encode_cursor(Position(bob_joined.txid, bob_joined.id, (equipment_of_the_lab, 0)))
+    seen, _ = follow(alice_token, forged, types="equipment")
+    assert nmr.pk not in [c["id"] for c in seen]
+
+
+def test_after_a_prune_that_leaves_nothing_a_new_cursor_is_followed(
+    changes, follow, alice_token, graphene_lab, settings
+):
+    settings.CHANGES_RETENTION_DAYS = 30
+    Equipment.objects.create(lab=graphene_lab, name="Old balance")
+    Change.objects.update(occurred_at=timezone.now() - timedelta(days=31))
+    assert prune_changes() >= 1
+    cursor = now(changes, alice_token)
+    assert changes(alice_token, after=cursor).status_code == 200
+    made = Equipment.objects.create(lab=graphene_lab, name="New balance")
+    assert summary(follow(alice_token, cursor)[0]) == [("equipment", made.pk, "created")]

@@ -98,7 +98,11 @@ def horizon() -> Position:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
             return Position(cursor.fetchone()[0] - 1, LAST_ID)
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM changes_change")
+        # After a prune that left nothing, the horizon is where the record was cut.
+        cursor.execute(
+            "SELECT MAX(COALESCE((SELECT MAX(id) FROM changes_change), 0),"
+            " COALESCE((SELECT MAX(change_id) FROM changes_prunedthrough), 0))"
+        )
         return Position(0, cursor.fetchone()[0])
 
 
@@ -117,16 +121,19 @@ WHERE (c.txid, c.id) > (%s, %s) AND (c.txid, c.id) <= (%s, %s) AND ({visible})
 ORDER BY c.txid, c.id
 LIMIT %s
 """
-CHANGE = """
+# The access change a cursor stopped in the middle of, if the reader may still see it.
+ACCESS_CHANGE = """
 SELECT c.id, c.txid, c.type, c.record_id, c.action, c.lab_id, c.old_lab_id, c.occurred_at
-FROM changes_change c WHERE c.txid = %s AND c.id = %s
+FROM changes_change c
+WHERE c.txid = %s AND c.id = %s AND c.type IN ('memberships', 'authorisations') AND ({visible})
 """
-# The reader's own access changes: its user joining or leaving a lab of its authorisation,
-# or a lab its user is a member of added to or removed from the authorisation.
+# The reader's own access changes: its user joining or leaving a lab of its authorisation;
+# a lab its user is a member of added to the authorisation; any lab removed from it (its
+# user may have left the lab since, and the lab must still read as gone).
 ACCESS_CHANGES = """(c.type = 'memberships' AND c.record_id = %s AND c.lab_id IN
         (SELECT al.account_id FROM oauth_authorisation_labs al WHERE al.authorisation_id = %s))
-    OR (c.type = 'authorisations' AND c.record_id = %s AND c.lab_id IN
-        (SELECT m.lab_id FROM accounts_membership m WHERE m.user_id = %s))"""
+    OR (c.type = 'authorisations' AND c.record_id = %s AND (c.action = 'deleted' OR c.lab_id IN
+        (SELECT m.lab_id FROM accounts_membership m WHERE m.user_id = %s)))"""
 LAB_ACCOUNTS = """
 SELECT lab.id, lab.department_id, lab.organisation_id FROM accounts_account lab WHERE lab.id {labs}
 """
@@ -335,12 +342,13 @@ def read(
     wanted = [t for t in TYPES if types is None or t in types]
     visibility = Visibility(lab_ids, account_ids, wanted, reader)
     page = Page(visibility, max(1, min(limit, MAX_LIMIT)))
+    condition, parameters = visibility.condition()
     if position.part is not None:
-        row = fetch_one(CHANGE, [position.txid, position.id])
+        # A cursor names the change it stopped in; only one the reader sees is expanded.
+        row = fetch_one(ACCESS_CHANGE.format(visible=condition), [position.txid, position.id, *parameters])
         stopped = None if row is None else expand(row, page, position.part)
         if stopped is not None:
             return Feed(page.changes, encode_cursor(Position(position.txid, position.id, stopped)), True)
-    condition, parameters = visibility.condition()
     statement = CHANGES.format(visible=condition)
     # Changes read but not shown (a record gone since) leave room: read on, a few times at most.
     for _ in range(READS_A_PAGE):
