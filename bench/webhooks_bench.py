@@ -1,19 +1,24 @@
 """Webhook delivery: latency from a change's commit to its receipt, and the events a second one
 `labshare worker` sustains.
 
-    .venv/bin/python bench/webhooks_bench.py [--database-url URL] [--changes 200] [--burst 2000]
+    .venv/bin/python bench/webhooks_bench.py [--database-url URL | --private-pg [--pg-port 18250]]
+        [--changes 200] [--burst 2000]
 
 On its own database (default: a new SQLite file in a temporary folder; a PostgreSQL URL names
-one it may empty). One lab, one application authorised for it, one endpoint at a receiver in
-this process (a threading http.server answering 204). Latency: `--changes` updates of one
-equipment each, 50 ms apart, while the worker runs; each is timed from the change's
-`occurred_at` to the receiver's clock when it arrived (one machine, one clock). Throughput:
+one it may empty; `--private-pg`: a PostgreSQL cluster of its own, initdb into a temporary
+folder and started on `--pg-port`, removed at the end, so that no other session's long
+transaction holds the change feed's horizon back). One lab, one application authorised for
+it, one endpoint at a receiver in this process (a threading http.server answering 204).
+Latency: `--changes` updates of one equipment each, 50 ms apart, while the worker runs; each
+is timed from the change's `occurred_at` to the receiver's clock when it arrived (one machine,
+one clock). Throughput:
 `--burst` changes written in one transaction while the worker is stopped, then the worker
 started: changes delivered divided by the time from the first receipt to the last.
 """
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,6 +51,35 @@ def receiver() -> tuple[ThreadingHTTPServer, list[tuple[float, dict]]]:
     return server, received
 
 
+POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def as_postgres(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: as root, its commands run as the `postgres` user."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def start_private_cluster(folder: Path, port: int) -> str:
+    """initdb and pg_ctl start a cluster in `folder` on `port`; answers its database's URL."""
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres", "postgres")
+    data = folder / "data"
+    initdb = [str(POSTGRES_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+    subprocess.run(as_postgres(initdb), check=True, capture_output=True)
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+    start = [str(POSTGRES_BIN / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-o", options, "-w"]
+    subprocess.run(as_postgres([*start, "start"]), check=True, capture_output=True)
+    create = [str(POSTGRES_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "bench"]
+    subprocess.run(create, check=True, capture_output=True)
+    return f"postgres://postgres@127.0.0.1:{port}/bench"
+
+
+def stop_private_cluster(folder: Path) -> None:
+    stop = [str(POSTGRES_BIN / "pg_ctl"), "-D", str(folder / "data"), "-m", "fast", "-w", "stop"]
+    subprocess.run(as_postgres(stop), check=True, capture_output=True)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def wait_for(done, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while not done():
@@ -57,10 +91,25 @@ def wait_for(done, seconds: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--private-pg", action="store_true", help="a PostgreSQL cluster of its own")
+    parser.add_argument("--pg-port", type=int, default=18250)
     parser.add_argument("--changes", type=int, default=200)
     parser.add_argument("--burst", type=int, default=2000)
     options = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="labshare-webhooks-bench-")
+    cluster = Path(tempfile.mkdtemp(prefix="labshare-webhooks-bench-pg-"))
+    try:
+        if options.private_pg:
+            options.database_url = start_private_cluster(cluster, options.pg_port)
+        run(options, folder)
+    finally:
+        if options.private_pg:
+            stop_private_cluster(cluster)
+        else:
+            cluster.rmdir()
+
+
+def run(options: argparse.Namespace, folder: str) -> None:
     os.environ["DATABASE_URL"] = options.database_url or f"sqlite:///{folder}/bench.sqlite3"
     os.environ["LABSHARE_VAR_DIR"] = folder
     os.environ["LABSHARE_WEBHOOKS_ALLOW_PRIVATE"] = "127.0.0.1"

@@ -83,6 +83,24 @@ class Reader:
     user_id: int
     authorisation_id: int | None
 
+    def access_condition(self) -> tuple[str, list]:
+        if self.authorisation_id is None:
+            return "", []
+        user, authorisation = self.user_id, self.authorisation_id
+        return ACCESS_CHANGES, [user, authorisation, authorisation, user]
+
+
+@dataclass(frozen=True)
+class ApplicationReader:
+    """An application as a whole (its webhooks): the changes to what any authorisation it
+    holds may read, a service binding's included. It has no user of its own."""
+
+    application_id: int
+    user_id = None
+
+    def access_condition(self) -> tuple[str, list]:
+        return APPLICATION_ACCESS_CHANGES, [self.application_id, self.application_id]
+
 
 @dataclass
 class Feed:
@@ -134,6 +152,14 @@ ACCESS_CHANGES = """(c.type = 'memberships' AND c.record_id = %s AND c.lab_id IN
         (SELECT al.account_id FROM oauth_authorisation_labs al WHERE al.authorisation_id = %s))
     OR (c.type = 'authorisations' AND c.record_id = %s AND (c.action = 'deleted' OR c.lab_id IN
         (SELECT m.lab_id FROM accounts_membership m WHERE m.user_id = %s)))"""
+# The same for every authorisation of an application: one of its users joining or leaving a
+# lab it authorised, or a lab one of its users is a member of added or removed.
+APPLICATION_ACCESS_CHANGES = """(c.type = 'memberships' AND EXISTS (SELECT 1 FROM oauth_authorisation a
+        JOIN oauth_authorisation_labs al ON al.authorisation_id = a.id
+        WHERE a.application_id = %s AND a.user_id = c.record_id AND al.account_id = c.lab_id))
+    OR (c.type = 'authorisations' AND EXISTS (SELECT 1 FROM oauth_authorisation a
+        JOIN accounts_membership m ON m.user_id = a.user_id
+        WHERE a.application_id = %s AND a.id = c.record_id AND m.lab_id = c.lab_id))"""
 LAB_ACCOUNTS = """
 SELECT lab.id, lab.department_id, lab.organisation_id FROM accounts_account lab WHERE lab.id {labs}
 """
@@ -181,7 +207,7 @@ class Visibility:
         lab_ids: Collection[int],
         account_ids: Collection[int] | None,
         types: Collection[str],
-        reader: Reader | None,
+        reader: Reader | ApplicationReader | None,
     ) -> None:
         self.lab_ids = sorted(lab_ids)
         self.labs = frozenset(self.lab_ids)
@@ -209,13 +235,13 @@ class Visibility:
             parts.append(f"(c.type = 'accounts' AND c.lab_id {test})")
             parameters += account_parameters
         if self.reader is not None:
-            if "users" in self.types:
+            if "users" in self.types and self.reader.user_id is not None:
                 parts.append("(c.type = 'users' AND c.record_id = %s)")
                 parameters.append(self.reader.user_id)
-            if self.reader.authorisation_id is not None:
-                parts.append(ACCESS_CHANGES)
-                user, authorisation = self.reader.user_id, self.reader.authorisation_id
-                parameters += [user, authorisation, authorisation, user]
+            access, access_parameters = self.reader.access_condition()
+            if access:
+                parts.append(access)
+                parameters += access_parameters
         return " OR ".join(parts) or "1 = 0", parameters
 
     def sees(self, type_: str, lab_id: int | None, record_id: int) -> bool:
@@ -329,7 +355,7 @@ def read(
     after: str | Position | None = None,
     limit: int = 100,
     account_ids: Collection[int] | None = None,
-    reader: Reader | None = None,
+    reader: Reader | ApplicationReader | None = None,
 ) -> Feed:
     """The changes after the cursor `after` that the labs may see, in order, at most `limit`;
     without `after`, none, and the cursor of now. Raises BadCursor, CursorExpired."""

@@ -1,9 +1,11 @@
 """Signed webhooks: an application's endpoints, fed from the record of changes, delivered by
-`labshare worker` (services.py, delivery.py)."""
+`labshare worker` (services.py, delivery.py). The worker's gauges (gauges.py) are read by
+/metrics at each scrape."""
 
 
-def metrics_snapshot() -> dict[str, int]:
-    """The delivery queue's depth: deliveries waiting to be delivered or retried."""
-    from labshare.webhooks.models import Delivery, Status
+def metrics_snapshot() -> dict[str, float]:
+    """The worker's gauges now: the deliveries waiting, how long the oldest has waited, and the
+    median commit-to-receipt latency of the latest deliveries."""
+    from labshare.webhooks import gauges
 
-    return {"pending_deliveries": Delivery.objects.filter(status=Status.PENDING).count()}
+    return {name.removeprefix(gauges.PREFIX): read() for name, (_help, read) in gauges.GAUGES.items()}

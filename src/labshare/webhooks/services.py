@@ -166,7 +166,13 @@ def fan_out(*, endpoint_id: int, limit: int = FAN_OUT_LIMIT) -> int:
             return 0
         labs = application_labs(endpoint.application_id)
         try:
-            page = feed.read(labs, types=endpoint.type_list, after=endpoint.cursor, limit=limit)
+            page = feed.read(
+                labs,
+                types=endpoint.type_list,
+                after=endpoint.cursor,
+                limit=limit,
+                reader=feed.ApplicationReader(endpoint.application_id),
+            )
         except feed.CursorExpired as expired:
             logger.warning("webhook endpoint %s fell behind the retention: following from now", endpoint.pk)
             Endpoint.objects.filter(pk=endpoint.pk).update(cursor=expired.cursor)
