@@ -69,8 +69,9 @@ def test_it_pulls_every_resource_into_duckdb_and_then_only_what_changed(server, 
 
     with fresh_server() as second_server:
         second = run_cli(home, "pull", str(target), "--resources", "bookings", api_url=f"{second_server}/v1/")
-    # The incremental read brings the changes; the count then differs, so a full read finds the deletion.
-    assert "bookings: incremental+full" in second.stdout
+    # The server offers /v1/changes: the second pull follows it from the first pull's cursor,
+    # deletion included, and reads no list.
+    assert "bookings: changes, 3 read, 2 written, 1 deleted" in second.stdout
     db = duckdb.connect(str(target), read_only=True)
     assert db.execute("SELECT status FROM bookings WHERE id = ?", [cancelled.pk]).fetchone() == ("Cancelled",)
     assert db.execute("SELECT count(*) FROM bookings WHERE id = ?", [deleted.pk]).fetchone()[0] == 0
@@ -79,8 +80,7 @@ def test_it_pulls_every_resource_into_duckdb_and_then_only_what_changed(server, 
     db.close()
 
     third = run_cli(home, "pull", str(target), "--resources", "bookings")
-    # Only the watermark's overlap is read again (and its details): the two bookings changed a moment ago.
-    assert "bookings: incremental, 2 read, 2 written, 0 deleted" in third.stdout
+    assert "bookings: changes, 0 read, 0 written, 0 deleted" in third.stdout
 
 
 def _ids(target) -> list[int]:

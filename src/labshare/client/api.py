@@ -16,6 +16,7 @@ from labshare.client.session import Session
 from labshare.client.tokens import Credentials, TokenStore
 
 FAR_FUTURE = "2999-01-01T00:00:00Z"
+CHANGES_LIMIT = 1000  # the most /v1/changes answers at once
 # Fields of a booking's details that its list item lacks: a page item with them is a detail.
 DETAIL_ONLY_FIELDS = ("cost", "requester_lab", "projects")
 
@@ -24,6 +25,14 @@ def iso(value: datetime | str | None) -> str | None:
     if value is None or isinstance(value, str):
         return value
     return value.isoformat()
+
+
+class CursorExpired(Exception):
+    """/v1/changes answered 410 `cursor_expired`: read the lists again, then follow from `cursor`."""
+
+    def __init__(self, cursor: str) -> None:
+        super().__init__("The changes after the stored cursor were pruned by the server.")
+        self.cursor = cursor
 
 
 class Client:
@@ -154,6 +163,39 @@ class Client:
 
     def custom_form_response(self, response_id: int) -> models.CustomFormResponse:
         return cast(models.CustomFormResponse, self.session.get_json(f"custom_form_response/{response_id}"))
+
+    # --- the record of changes (a Labshare extension) --------------------------------------
+
+    def changes_cursor(self) -> str | None:
+        """The cursor of now from `/v1/changes`, or None when the server does not offer it.
+
+        The real service has no such path: it answers 404 (or 400), and so does a server whose
+        answer is not a change feed.
+        """
+        try:
+            answer = self.session.get_json("changes")
+        except ApiError as exc:
+            if exc.status not in (400, 404, 405, 422):
+                raise
+            return None
+        cursor = answer.get("cursor") if isinstance(answer, dict) else None
+        return cursor if isinstance(cursor, str) and "changes" in answer else None
+
+    def changes(self, after: str, types: list[str], limit: int = CHANGES_LIMIT) -> dict[str, Any]:
+        """One page of `/v1/changes` after `after`: `changes`, `cursor`, `has_more`.
+        Raises CursorExpired when the server has pruned the changes after `after`."""
+        params = {"after": after, "types": ",".join(types), "limit": limit}
+        try:
+            return cast(dict[str, Any], self.session.get_json("changes", params))
+        except ApiError as exc:
+            if exc.status == 410:
+                try:
+                    body = orjson.loads(exc.body or "{}")
+                except orjson.JSONDecodeError:
+                    body = None
+                if isinstance(body, dict) and body.get("error") == "cursor_expired":
+                    raise CursorExpired(str(body["cursor"])) from exc
+            raise
 
     # --- server capabilities ---------------------------------------------------------------
 

@@ -151,7 +151,7 @@ def pull(
         RESOURCES
     ),
     full: Annotated[
-        bool, typer.Option("--full", help="Read every list in full, ignoring the last pull.")
+        bool, typer.Option("--full", help="Read every list in full, ignoring the last pull and its cursor.")
     ] = False,
     details: Annotated[
         bool, typer.Option(help="Fetch each changed record's details (cost, requester, projects).")
@@ -198,6 +198,9 @@ def pull(
         notes = f" ({'; '.join(summary.notes)})" if summary.notes else ""
         counts = f"{summary.read} read, {summary.written} written{deletions}"
         typer.echo(f"{summary.resource}: {summary.mode}, {counts}{notes}")
+    followed = [summary.change_pages for summary in summaries if summary.mode == "changes"]
+    if followed:
+        typer.echo(f"followed /v1/changes: {followed[0]} answers")
 
 
 def _pulled_db(source: Path) -> Path:

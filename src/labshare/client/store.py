@@ -1,7 +1,8 @@
 """The DuckDB file a pull keeps its tables and sync state in; Parquet and CSV are written from it."""
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,37 @@ class Store:
         )
         return len(by_key)
 
+    def delete(self, table_name: str, keys: Iterable[int]) -> int:
+        """Delete the rows with these keys; answer how many there were."""
+        table = TABLES[table_name]
+        gone = pa.table({"key": pa.array(list(keys), pa.int64())})  # noqa: F841
+        # DuckDB reads `gone` by name from this frame: the statements stay here.
+        condition = f'"{table.key}" IN (SELECT key FROM gone)'  # noqa: S608 (our own names)
+        deleted = self.db.execute(f'SELECT count(*) FROM "{table.name}" WHERE {condition}').fetchone()[0]  # noqa: S608 (our own names; values are parameters)
+        self.db.execute(f'DELETE FROM "{table.name}" WHERE {condition}')  # noqa: S608 (our own names; values are parameters)
+        return int(deleted)
+
+    def lab_ids(self, table_name: str, keys: Iterable[int]) -> dict[int, int | None]:
+        """The stored `lab_id` of the rows with these keys (a per-lab table)."""
+        table = TABLES[table_name]
+        wanted = pa.table({"key": pa.array(list(keys), pa.int64())})  # noqa: F841
+        rows = self.db.execute(
+            f'SELECT t."{table.key}", t.lab_id FROM "{table.name}" t'  # noqa: S608 (our own names; values are parameters)
+            f' JOIN wanted w ON t."{table.key}" = w.key'
+        ).fetchall()
+        return dict(rows)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One commit for what is written inside: rows and the cursor that says they are there."""
+        self.db.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
     def hashes(self, table_name: str, keys: Iterable[int]) -> dict[int, str | None]:
         table = TABLES[table_name]
         wanted = pa.table({"key": pa.array(list(keys), pa.int64())})  # noqa: F841
@@ -132,6 +164,10 @@ class Store:
 
     def set_info(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO _pull_info VALUES (?, ?)", [key, value])
+
+    def info(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM _pull_info WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
 
     # --- other formats ---------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from email.utils import parsedate_to_datetime
 from itertools import islice
 from typing import Any, Protocol
 
-from labshare.client.api import Client, iso
+from labshare.client.api import Client, CursorExpired, iso
 from labshare.client.errors import ApiError
 from labshare.client.pagination import PageWalk, read_together
 from labshare.client.store import Store, record_hash
@@ -28,6 +28,17 @@ from labshare.client.tables import RESOURCES
 
 BATCH = 2000
 WATERMARK_OVERLAP = timedelta(minutes=2)  # covers clock skew between server processes
+# The type of change each table follows in /v1/changes.
+CHANGE_TYPES = {
+    "user": "users",
+    "accounts": "accounts",
+    "equipment": "equipment",
+    "groups": "groups",
+    "projects": "projects",
+    "bookings": "bookings",
+    "custom_form_responses": "custom_form_responses",
+}
+TABLE_OF_TYPE = {change_type: table for table, change_type in CHANGE_TYPES.items()}
 
 
 class Progress(Protocol):
@@ -46,14 +57,20 @@ class NoProgress:
 @dataclass
 class SyncSummary:
     resource: str
-    mode: str = "full"  # or "incremental"
+    mode: str = "full"  # or "incremental", "changes" (followed /v1/changes)
     read: int = 0
     written: int = 0
     deleted: int = 0
     deletions_checked: bool = False
     detail_requests: int = 0  # one per record whose details were read on their own
     details_in_pages: bool = False  # read with the list pages (`view=detail`) instead
+    list_requests: int = 0  # changes mode: pages of the lists read for rows a change lacks
+    change_pages: int = 0  # changes mode: the /v1/changes answers read (shared by the tables)
     notes: list[str] = field(default_factory=list)
+
+
+def _merge(record: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
+    return {**record, **detail}
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,11 @@ class Source:
     partitioned: bool = False
     # The row for an item of a `view=detail` page, when the list offers that view.
     from_detail_item: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # A list record and its details make the row (whether the details were read on their own
+    # or came with a change from /v1/changes).
+    merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] = _merge
+    # The lab a record in its detail shape belongs to, when the details say.
+    lab_of_detail: Callable[[dict[str, Any]], int | None] | None = None
 
 
 def _merge_account(summary: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +101,16 @@ def _merge_account(summary: dict[str, Any], detail: dict[str, Any]) -> dict[str,
         "organisation_id": summary.get("organisation"),
         "department_id": summary.get("department"),
     }
+
+
+def _id_of(reference: dict[str, Any] | None) -> int | None:
+    return None if reference is None else reference.get("id")
+
+
+def _account_from_detail(detail: dict[str, Any]) -> dict[str, Any]:
+    # The list item's parent ids are the ids of the details' parents.
+    summary = {"organisation": _id_of(detail["organisation"]), "department": _id_of(detail["department"])}
+    return _merge_account(summary, detail)
 
 
 def _booking_from_detail_item(detail: dict[str, Any]) -> dict[str, Any]:
@@ -97,28 +129,30 @@ SOURCES: dict[str, Source] = {
         "accounts",
         False,
         lambda client, lab, since: client.walk("accounts", updated_since=since),
-        lambda client, record, lab: _merge_account(record, dict(client.account(record["id"]))),
+        lambda client, record, lab: dict(client.account(record["id"])),
         "accounts",
+        merge=_merge_account,
     ),
     "equipment": Source(
         "equipment",
         True,
         lambda client, lab, since: client.walk("equipment", account=lab, updated_since=since),
-        lambda client, record, lab: {**record, **client.equipment(record["id"])},
+        lambda client, record, lab: dict(client.equipment(record["id"])),
         "equipment",
+        lab_of_detail=lambda detail: _id_of(detail.get("lab")),
     ),
     "groups": Source(
         "groups",
         True,
         lambda client, lab, since: client.walk("groups", account=lab, updated_since=since),
-        lambda client, record, lab: {**record, **client.group(record["id"])},
+        lambda client, record, lab: dict(client.group(record["id"])),
         "groups",
     ),
     "projects": Source(
         "projects",
         True,
         lambda client, lab, since: client.walk(f"accounts/{lab}/projects", updated_since=since),
-        lambda client, record, lab: {**record, **client.project(lab or 0, record["id"])},
+        lambda client, record, lab: dict(client.project(lab or 0, record["id"])),
         "accounts/{lab}/projects",
     ),
     "bookings": Source(
@@ -126,7 +160,6 @@ SOURCES: dict[str, Source] = {
         False,
         lambda client, lab, since: client.walk("bookings", provider_account=lab, updated_since=since),
         lambda client, record, lab: {
-            **record,
             **client.booking(record["id"]),
             "_details_at": datetime.now(UTC).isoformat(),
         },
@@ -137,9 +170,38 @@ SOURCES: dict[str, Source] = {
 }
 
 
+# Tables whose row a change's record makes alone. The others' rows also need their list
+# record (equipment: availability, sub-category, contact; projects: creator; all three:
+# the lab whose list they are in), read from the lists of the labs concerned.
+ROW_OF_CHANGE: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "user": dict,
+    "accounts": _account_from_detail,
+    "bookings": _booking_from_detail_item,
+    "custom_form_responses": dict,
+}
+
+
+def cursor_key(table: str) -> str:
+    """The local store's info key of the /v1/changes cursor a table is up to date with."""
+    return f"changes_cursor:{table}"
+
+
+def _by_cursor(cursors: dict[str, str]) -> dict[str, list[str]]:
+    tables: dict[str, list[str]] = {}
+    for table, cursor in cursors.items():
+        tables.setdefault(cursor, []).append(table)
+    return tables
+
+
 def batched(iterable: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     while chunk := list(islice(iterable, size)):
         yield chunk
+
+
+def since_change(occurred_at: str) -> str:
+    """The `updated_since` that lists a record changed at `occurred_at`, with the overlap."""
+    moment = datetime.fromisoformat(occurred_at) - WATERMARK_OVERLAP
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def watermark_from(server_date: str | None) -> str:
@@ -169,25 +231,170 @@ class Puller:
         self._lab_ids: list[int] | None = None
 
     def pull(self, resources: Sequence[str] = RESOURCES) -> list[SyncSummary]:
+        """Follow /v1/changes for the tables that have a cursor from an earlier pull (when the
+        server offers it and `full` is not set); read the others' lists as without it."""
         unknown = set(resources) - set(RESOURCES)
         if unknown:
             raise ValueError(
                 f"Unknown resource(s): {', '.join(sorted(unknown))}; choose from {', '.join(RESOURCES)}."
             )
-        summaries = []
+        chosen = [resource for resource in RESOURCES if resource in resources]
+        summaries: dict[str, SyncSummary] = {}
         try:
-            for resource in RESOURCES:  # this order: labs before per-lab lists, bookings before forms
-                if resource not in resources:
-                    continue
-                if resource == "user":
-                    summaries.append(self.pull_user())
-                elif resource == "custom_form_responses":
-                    summaries.append(self.pull_custom_form_responses())
-                else:
-                    summaries.append(self.pull_source(SOURCES[resource]))
+            # Taken before any list is read: a change committed during the reads is followed next time.
+            now = self.client.changes_cursor()
+            cursors = {} if now is None or self.full else self._stored_cursors(chosen)
+            for cursor, tables in _by_cursor(cursors).items():
+                try:
+                    summaries.update(self.follow(cursor, tables))
+                except CursorExpired as expired:
+                    # Read these in full; follow from the cursor the server gave, next time.
+                    for table in tables:
+                        summaries[table] = self.read_table(table, full=True, cursor=expired.cursor)
+                        summaries[table].notes.append("the stored cursor expired: read in full")
+            for table in chosen:  # this order: labs before per-lab lists, bookings before forms
+                if table not in summaries:
+                    summaries[table] = self.read_table(table, full=self.full, cursor=now)
         finally:
             self.pool.shutdown(cancel_futures=True)
+        return [summaries[table] for table in chosen]
+
+    def read_table(self, table: str, full: bool, cursor: str | None) -> SyncSummary:
+        """Read a table's list as a server without /v1/changes is read; then store `cursor`
+        (taken before the read) to follow the changes from next time."""
+        if table == "user":
+            summary = self.pull_user()
+        elif table == "custom_form_responses":
+            summary = self.pull_custom_form_responses()
+        else:
+            summary = self.pull_source(SOURCES[table], full)
+        if cursor is not None:
+            self.store.set_info(cursor_key(table), cursor)
+        return summary
+
+    def _stored_cursors(self, tables: Sequence[str]) -> dict[str, str]:
+        cursors = {table: self.store.info(cursor_key(table)) for table in tables}
+        return {table: cursor for table, cursor in cursors.items() if cursor}
+
+    # --- following /v1/changes -----------------------------------------------------------
+
+    def follow(self, cursor: str, tables: list[str]) -> dict[str, SyncSummary]:
+        """Follow /v1/changes from `cursor` for these tables until no change is left: delete
+        what was deleted, write what was created or updated. For the tables whose rows the
+        changes make alone, each page's rows and the cursor after them are one commit; the
+        others' rows wait for their list records, read once the changes are followed."""
+        summaries = {table: SyncSummary(table, mode="changes", deletions_checked=True) for table in tables}
+        waiting: dict[str, dict[int, dict[str, Any]]] = {
+            table: {} for table in tables if table not in ROW_OF_CHANGE
+        }
+        types = [CHANGE_TYPES[table] for table in tables]
+        pages = 0
+        while True:
+            page = self.client.changes(cursor, types)
+            pages += 1
+            latest: dict[str, dict[int, dict[str, Any]]] = {table: {} for table in tables}
+            for change in page["changes"]:  # a record's last change in the page is its state
+                table = TABLE_OF_TYPE.get(change["type"])
+                if table in latest:
+                    latest[table][change["id"]] = change
+            with self.store.transaction():
+                for table, changes in latest.items():
+                    self._apply(table, list(changes.values()), summaries[table], waiting.get(table))
+                    if table not in waiting:
+                        self.store.set_info(cursor_key(table), page["cursor"])
+            cursor = page["cursor"]
+            if not page["has_more"]:
+                break
+        for table, changes in waiting.items():
+            with self.store.transaction():
+                self._write_from_lists(SOURCES[table], changes, summaries[table])
+                self.store.set_info(cursor_key(table), cursor)
+        for summary in summaries.values():
+            summary.change_pages = pages
+            if summary.list_requests:
+                summary.notes.append(f"{summary.list_requests} list pages read for what the changes lack")
         return summaries
+
+    def _apply(
+        self,
+        table: str,
+        changes: list[dict[str, Any]],
+        summary: SyncSummary,
+        waiting: dict[int, dict[str, Any]] | None,
+    ) -> None:
+        self.progress.add_total(table, len(changes))
+        summary.read += len(changes)
+        deleted = [change["id"] for change in changes if change["action"] == "deleted"]
+        current = [change for change in changes if change["action"] != "deleted"]
+        if deleted:
+            summary.deleted += self.store.delete(table, deleted)
+        if waiting is None:
+            now = datetime.now(UTC).isoformat()
+            # No list record to hash: a later full read compares nothing and writes the row again.
+            rows = [
+                {**ROW_OF_CHANGE[table](change["record"]), "_list_hash": None, "_synced_at": now}
+                for change in current
+            ]
+            summary.written += self.store.upsert(table, rows)
+        else:
+            for record_id in deleted:
+                waiting.pop(record_id, None)
+            waiting.update({change["id"]: change for change in current})
+        self.progress.advance(table, len(changes))
+
+    def _write_from_lists(
+        self, source: Source, changes: dict[int, dict[str, Any]], summary: SyncSummary
+    ) -> None:
+        """Write the rows of changed records whose change lacks fields of their list record:
+        those lists, from a little before the first change, of the labs the records are in
+        (every lab when one is not known yet); a record not listed there (it changed long ago,
+        and came into sight lately) from its labs' lists in full."""
+        if not changes:
+            return
+        stored = self.store.lab_ids(source.table, changes)
+        lab_of: dict[int, int | None] = {}
+        for record_id, change in changes.items():
+            lab = source.lab_of_detail(change["record"]) if source.lab_of_detail else None
+            lab_of[record_id] = lab if lab is not None else stored.get(record_id)
+        since = since_change(min(change["occurred_at"] for change in changes.values()))
+        rows = self._rows_from_lists(source, self._labs_holding(lab_of, changes), since, changes, summary)
+        missing = {record_id: change for record_id, change in changes.items() if record_id not in rows}
+        if missing:
+            labs = self._labs_holding(lab_of, missing)
+            rows.update(self._rows_from_lists(source, labs, None, missing, summary))
+        summary.written += self.store.upsert(source.table, list(rows.values()))
+
+    def _labs_holding(self, lab_of: dict[int, int | None], records: dict[int, Any]) -> list[int]:
+        labs = {lab_of[record_id] for record_id in records}
+        return self.lab_ids() if None in labs else sorted(lab for lab in labs if lab is not None)
+
+    def _rows_from_lists(
+        self,
+        source: Source,
+        labs: list[int],
+        since: str | None,
+        changes: dict[int, dict[str, Any]],
+        summary: SyncSummary,
+    ) -> dict[int, dict[str, Any]]:
+        walks = {lab: source.walk(self.client, lab, since) for lab in labs}
+        lab_of_walk = {id(walk): lab for lab, walk in walks.items()}
+        now = datetime.now(UTC).isoformat()
+        rows: dict[int, dict[str, Any]] = {}
+        for walk, page in read_together(list(walks.values()), self.client.concurrency):
+            summary.list_requests += 1
+            for record in walk.unique(page):
+                change = changes.get(record["id"])
+                if change is not None:
+                    row = source.merge(record, change["record"])
+                    rows[record["id"]] = {
+                        **row,
+                        "lab_id": lab_of_walk[id(walk)],
+                        "_list_hash": record_hash(record),
+                        "_synced_at": now,
+                    }
+        return rows
+
+    # --- reading the lists -----------------------------------------------------------------
 
     def lab_ids(self) -> list[int]:
         if self._lab_ids is None:
@@ -201,7 +408,7 @@ class Puller:
         self.progress.advance("user", 1)
         return SyncSummary("user", read=1, written=1)
 
-    def pull_source(self, source: Source) -> SyncSummary:
+    def pull_source(self, source: Source, full: bool = False) -> SyncSummary:
         summary = SyncSummary(source.table)
         summary.details_in_pages = (
             self.details
@@ -216,7 +423,7 @@ class Puller:
             per_lab: list[int | None] = list(self.lab_ids())
             if self._server_count(source, per_lab) == self._server_count(source, [None]):
                 labs = per_lab
-        watermark = None if self.full else self.store.watermark(source.table)
+        watermark = None if full else self.store.watermark(source.table)
         probe = source.probe_path.format(lab=labs[0]) if labs and labs[0] is not None else source.probe_path
         incremental = bool(watermark) and bool(labs) and self.client.supports_updated_since(probe)
         if incremental:
@@ -327,7 +534,7 @@ class Puller:
     def _detail(self, source: Source, record: dict[str, Any], lab: int | None) -> dict[str, Any] | None:
         assert source.detail is not None
         try:
-            return source.detail(self.client, record, lab)
+            return source.merge(record, source.detail(self.client, record, lab))
         except ApiError as exc:
             if exc.status == 404:  # deleted since it was listed
                 return None
