@@ -6,6 +6,10 @@ Each figure is compared with the unfiltered first page of the same list for the 
 (`reference`): for the one-lab token those unfiltered figures are measured here too.
 """
 
+import argparse
+import os
+import statistics
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -167,3 +171,109 @@ def filtered_for(
         ),
     ]
     return figures
+
+
+# Database time alone ----------------------------------------------------------------------
+# `python bench/figures.py --database-url URL` prints, for every filtered figure and the
+# unfiltered page 1 it is compared with, the database cost of the statements the API runs
+# for it (captured as pg_alone does, run one at a time): median and least time of `--repeat`
+# runs, the buffers touched, and the ratios to the unfiltered figure (the least time, which a
+# loaded machine disturbs least, and the buffers). A quick check of a plan on a copy of the
+# data, without servers or load. It writes a bench user, its memberships and tokens there.
+
+BENCH_EMAIL = "bench@bench.labshare.test"
+SCOPES = ("read_bookings", "read_equipment", "read_accounts")
+
+
+def token_for_every_lab() -> tuple[str, list[int]]:
+    from labshare.accounts.models import Account, AccountType, Membership, User
+    from labshare.oauth.tokens import demo_application, issue_tokens
+
+    user, _ = User.objects.get_or_create(
+        email=BENCH_EMAIL, defaults={"first_name": "Bench", "last_name": "Load"}
+    )
+    labs = list(Account.objects.filter(account_type=AccountType.LAB).order_by("id"))
+    Membership.objects.bulk_create([Membership(user=user, lab=lab) for lab in labs], ignore_conflicts=True)
+    return issue_tokens(user, demo_application(), labs, SCOPES)["access_token"], [lab.id for lab in labs]
+
+
+def all_scenarios(url: str, windows_count: int) -> list[Scenario]:
+    token, labs = token_for_every_lab()
+    lab = busiest_lab(url)
+    single = one_lab_token(lab, SCOPES)
+    every = unfiltered_for(url, "every lab", token, labs)
+    one = unfiltered_for(url, "one lab", single, [lab])
+    return [
+        *every,
+        *filtered_for(
+            url,
+            "every lab",
+            token,
+            labs,
+            windows_count,
+            {"bookings": every[0].name, "equipment": every[1].name},
+        ),
+        *one,
+        *filtered_for(
+            url, "one lab", single, [lab], windows_count, {"bookings": one[0].name, "equipment": one[1].name}
+        ),
+    ]
+
+
+def database_cost(raw: psycopg.Connection, statements: list[str], repeat: int) -> tuple[float, float, int]:
+    """The median and the least wall time of running the statements one after the other,
+    prepared as pgbench -M prepared runs them (planning left out), in ms; and the buffers they
+    touch, which the machine's load does not change."""
+    runs = []
+    for _ in range(repeat + 1):  # the first run warms the cache and is left out
+        started = time.perf_counter()
+        for statement in statements:
+            raw.execute(statement, prepare=True).fetchall()
+        runs.append((time.perf_counter() - started) * 1000)
+    buffers = 0
+    for statement in statements:
+        plan = raw.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {statement}").fetchone()[0][0]["Plan"]
+        buffers += plan["Shared Hit Blocks"] + plan["Shared Read Blocks"]
+    return statistics.median(runs[1:]), min(runs[1:]), buffers
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Database time of the filtered figures.")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    parser.add_argument("--windows", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--paths", type=int, default=20, help="Paths of a many-path figure timed.")
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labshare.settings")
+    import django
+
+    django.setup()
+    import pg_alone
+
+    scenarios = all_scenarios(args.database_url, args.windows)
+    least: dict[str, float] = {}
+    touched: dict[str, float] = {}
+    print(f"{'figure':<44}{'median ms':>10}{'least ms':>10}{'ratio':>8}{'buffers':>9}{'ratio':>8}")
+    with psycopg.connect(args.database_url, autocommit=True) as raw:
+        for scenario in scenarios:
+            costs = [
+                database_cost(raw, pg_alone.capture(path, scenario.token, raw).statements, args.repeat)
+                for path in scenario.paths[: args.paths]
+            ]
+            median = statistics.mean(cost[0] for cost in costs)
+            least[scenario.name] = statistics.mean(cost[1] for cost in costs)
+            touched[scenario.name] = statistics.mean(cost[2] for cost in costs)
+            name, reference = scenario.name, scenario.reference
+            time_ratio = f"{least[name] / least[reference]:7.2f}x" if reference else " " * 8
+            buffer_ratio = f"{touched[name] / touched[reference]:7.2f}x" if reference else ""
+            print(
+                f"{scenario.title:<44}{median:10.2f}{least[name]:10.2f}{time_ratio}"
+                f"{touched[name]:9.0f}{buffer_ratio}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,7 @@ the one value written into a statement is the token's own lab and account ids, a
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 
@@ -193,6 +193,22 @@ WINDOW_ROWS = """(SELECT listed.id, listed.created_at, listed.updated_at
         WHERE {window}{fence}) listed"""
 BOOKING_WINDOW_IDS_PAGE = IDS_PAGE.replace("{listed}", WINDOW_ROWS)
 WINDOW_PLAN_ROWS = 50_000
+# A bounded window that leaves many rows a day (DAY_PLAN_FACTOR times what a page reaches) is
+# read day by day on PostgreSQL, through booking_start_day_newest (bookings/0008): each UTC
+# day's newest rows in the window, as many as the page reaches, then merged and sorted. It
+# reads days x reach index entries wherever the window lies, where reading the window reads
+# all its rows and walking the list's order passes every booking created after it.
+DAY_ROWS = """(SELECT listed.id, listed.created_at, listed.updated_at
+        FROM unnest(%s::date[]) AS day (day)
+        CROSS JOIN LATERAL (SELECT listed.id, listed.created_at, listed.updated_at
+            FROM bookings_booking listed
+            WHERE (listed.start_time AT TIME ZONE 'UTC')::date = day.day AND {window}{day_after}
+            ORDER BY listed.created_at DESC, listed.id DESC
+            LIMIT %s) listed) listed"""
+BOOKING_DAY_IDS_PAGE = IDS_PAGE.replace("{listed}", DAY_ROWS)
+DAY_PLAN_FACTOR = 2
+# The plans of a page of bookings.
+WALK, WINDOW, DAYS = "walk", "window", "days"
 AFTER_BOOKING = """ AND (listed.created_at, listed.id) <
         (SELECT start.created_at, start.id FROM bookings_booking start WHERE start.id = %s)"""
 
@@ -211,6 +227,7 @@ ORDER BY {{order}}
 
 BOOKINGS_PAGE = bookings_statement(BOOKING_IDS_PAGE)
 BOOKINGS_WINDOW_PAGE = bookings_statement(BOOKING_WINDOW_IDS_PAGE)
+BOOKINGS_DAY_PAGE = bookings_statement(BOOKING_DAY_IDS_PAGE)
 # The columns and joins of the detail shape, for one booking or a page of them.
 BOOKING_COLUMNS = f"""
 SELECT b.id, b.cost, b.currency, b.charging_type, b.start_time, b.end_time, b.requested_at,
@@ -247,6 +264,7 @@ BOOKINGS_DETAIL_PAGE = f"""{BOOKING_COLUMNS}FROM {BOOKING_IDS_PAGE}
 {BOOKING_JOINS}ORDER BY {{order}}
 """
 BOOKINGS_DETAIL_WINDOW_PAGE = BOOKINGS_DETAIL_PAGE.replace(BOOKING_IDS_PAGE, BOOKING_WINDOW_IDS_PAGE)
+BOOKINGS_DETAIL_DAY_PAGE = BOOKINGS_DETAIL_PAGE.replace(BOOKING_IDS_PAGE, BOOKING_DAY_IDS_PAGE)
 BOOKING_FORM_RESPONSES = """
 SELECT r.id, v.number
 FROM bookings_customformresponse r
@@ -297,21 +315,26 @@ def booking_ids_page(
     offset: int,
     after_id: int | None,
     walk: Page | None = None,
-    narrowed: bool = False,
+    plan: str = WALK,
+    days: list[date] | None = None,
 ) -> list[dict]:
-    """`statement` (built on BOOKING_IDS_PAGE, or BOOKING_WINDOW_IDS_PAGE when `narrowed`) for
-    `limit` rows from `offset` or after a row; `walk` is the page of a sort=updated_at walk,
-    whose order and cursor it follows."""
+    """`statement` (built on BOOKING_IDS_PAGE, or on BOOKING_WINDOW_IDS_PAGE or
+    BOOKING_DAY_IDS_PAGE for those plans) for `limit` rows from `offset` or after a row; `walk`
+    is the page of a sort=updated_at walk, whose order and cursor it follows."""
     after, after_parameters = (AFTER_BOOKING, [after_id]) if after_id is not None else ("", [])
     sql = statement.format(
-        # A narrowed statement applies the conditions inside its fence (WINDOW_ROWS).
-        where="TRUE" if narrowed else where,
+        # The window and day plans apply the conditions inside (WINDOW_ROWS, DAY_ROWS); the
+        # day plan continues after a row within each day, in the index's order.
+        where=where if plan == WALK else "TRUE",
         window=where,
         fence=" OFFSET 0" if connection.vendor == "postgresql" else "",
-        after=after,
+        after="" if plan == DAYS else after,
+        day_after=after,
         listed_order=order_by("listed", walk),
         order=order_by("b", walk),
     )
+    if plan == DAYS:
+        return fetch_all(sql, [days, *parameters, *after_parameters, limit + offset, limit, offset])
     return fetch_all(sql, [*parameters, *after_parameters, limit, offset])
 
 
@@ -320,6 +343,30 @@ def narrow_window(filters: Filters, total: int | None) -> bool:
     booking_lab_start and sorting them costs less than walking the list's order."""
     windowed = filters.start_after is not None or filters.start_before is not None
     return windowed and total is not None and total <= WINDOW_PLAN_ROWS
+
+
+def window_days(filters: Filters) -> list[date] | None:
+    """The UTC days a bounded start_time window touches; None when a side is open."""
+    if filters.start_after is None or filters.start_before is None:
+        return None
+    first = filters.start_after.astimezone(UTC).date()
+    last = (filters.start_before.astimezone(UTC) - timedelta(microseconds=1)).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def bookings_plan(filters: Filters, total: int | None, reach: int, walk: Page | None) -> str:
+    """The plan of a page that reaches `reach` rows into a list of `total`: by day when the
+    window leaves many rows each day (newest first, on PostgreSQL), else by `narrow_window`."""
+    days = window_days(filters)
+    if (
+        connection.vendor == "postgresql"
+        and days
+        and total is not None
+        and not (walk is not None and walk.by_updated_at)
+        and total >= DAY_PLAN_FACTOR * len(days) * reach
+    ):
+        return DAYS
+    return WINDOW if narrow_window(filters, total) else WALK
 
 
 def bookings_page(
@@ -332,10 +379,25 @@ def bookings_page(
     total: int | None = None,
 ) -> list[dict]:
     """A page of the bookings list; `total` (the list's count, when known) chooses the plan."""
-    narrowed = narrow_window(filters, total)
-    statement = BOOKINGS_WINDOW_PAGE if narrowed else BOOKINGS_PAGE
+    statements = {WALK: BOOKINGS_PAGE, WINDOW: BOOKINGS_WINDOW_PAGE, DAYS: BOOKINGS_DAY_PAGE}
+    return planned_bookings_page(statements, labs, filters, limit, offset, after_id, walk, total)
+
+
+def planned_bookings_page(
+    statements: dict[str, str],
+    labs: Sequence[int],
+    filters: Filters,
+    limit: int,
+    offset: int,
+    after_id: int | None,
+    walk: Page | None,
+    total: int | None,
+) -> list[dict]:
+    plan = bookings_plan(filters, total, limit + offset, walk)
     where, parameters = page_conditions("listed", "provider_lab_id", labs, filters, walk)
-    return booking_ids_page(statement, where, parameters, limit, offset, after_id, walk, narrowed)
+    return booking_ids_page(
+        statements[plan], where, parameters, limit, offset, after_id, walk, plan, window_days(filters)
+    )
 
 
 def visible(row: dict | None, lab_column: str, labs: Collection[int]) -> dict | None:
@@ -365,10 +427,12 @@ def bookings_detail_page(
     walk: Page | None = None,
     total: int | None = None,
 ) -> list[dict]:
-    narrowed = narrow_window(filters, total)
-    statement = BOOKINGS_DETAIL_WINDOW_PAGE if narrowed else BOOKINGS_DETAIL_PAGE
-    where, parameters = page_conditions("listed", "provider_lab_id", labs, filters, walk)
-    return booking_ids_page(statement, where, parameters, limit, offset, after_id, walk, narrowed)
+    statements = {
+        WALK: BOOKINGS_DETAIL_PAGE,
+        WINDOW: BOOKINGS_DETAIL_WINDOW_PAGE,
+        DAYS: BOOKINGS_DETAIL_DAY_PAGE,
+    }
+    return planned_bookings_page(statements, labs, filters, limit, offset, after_id, walk, total)
 
 
 def by_booking(rows: list[dict]) -> dict[int, list[dict]]:

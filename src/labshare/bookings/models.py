@@ -97,6 +97,11 @@ class Booking(models.Model):
                 include=["status", "created_at", "updated_at", "id"],
                 name="booking_lab_start",
             ),
+            # A status filter of a few labs' list: their page in the list's order, at once.
+            models.Index(
+                fields=["provider_lab", "status", "-created_at", "-id"], name="booking_lab_status_newest"
+            ),
+            # On PostgreSQL also booking_start_day_newest, an expression index (bookings/0008).
             models.Index(fields=["requester_lab"], name="booking_requester_lab"),
             models.Index(fields=["root_equipment", "start_time"], name="booking_family_start"),
         ]
