@@ -92,7 +92,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 
 def _integer(request: HttpRequest, name: str) -> int | None:
     value = request.POST.get(name, "")
-    if not value.isascii() or not value.isdigit() or int(value) > MAX_ID:
+    if not value.isascii() or not value.isdigit() or len(value) > 19 or int(value) > MAX_ID:
         raise FeedError(f"{name} must be an id.", name)
     return int(value)
 
