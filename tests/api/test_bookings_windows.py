@@ -194,3 +194,5 @@ def test_it_reads_by_day_only_a_bounded_window_newest_first_on_postgresql():
     open_ended = queries.Filters(start_after=REFERENCE_NOW)
     assert queries.bookings_plan(open_ended, 1_400, 100, None) == "window"
     assert queries.bookings_plan(queries.Filters(), 1_400, 100, None) == "walk"
+    years = queries.Filters(start_after=REFERENCE_NOW, start_before=REFERENCE_NOW + timedelta(days=3650))
+    assert queries.bookings_plan(years, 10_000_000, 100, None) == "walk"

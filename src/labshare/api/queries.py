@@ -207,6 +207,8 @@ DAY_ROWS = """(SELECT listed.id, listed.created_at, listed.updated_at
             LIMIT %s) listed) listed"""
 BOOKING_DAY_IDS_PAGE = IDS_PAGE.replace("{listed}", DAY_ROWS)
 DAY_PLAN_FACTOR = 2
+# Past a year of days, reading each day costs more than walking the list's order finds it.
+DAY_PLAN_MAX_DAYS = 366
 # The plans of a page of bookings.
 WALK, WINDOW, DAYS = "walk", "window", "days"
 AFTER_BOOKING = """ AND (listed.created_at, listed.id) <
@@ -361,6 +363,7 @@ def bookings_plan(filters: Filters, total: int | None, reach: int, walk: Page | 
     if (
         connection.vendor == "postgresql"
         and days
+        and len(days) <= DAY_PLAN_MAX_DAYS
         and total is not None
         and not (walk is not None and walk.by_updated_at)
         and total >= DAY_PLAN_FACTOR * len(days) * reach
