@@ -1,15 +1,17 @@
 """Query and path parameters, checked; a bad one is a 400 that names it."""
 
 import re
+import sys
 from datetime import UTC, datetime
 
 from django.http import QueryDict
 
 from labshare.api.errors import BadParameter, NotFound
 
-# At most 19 digits: Python refuses to read very long numbers, and none past 64 bits names anything.
 DIGITS = re.compile(r"[0-9]+")
-MAX_DIGITS = 19
+# Python refuses to read longer numbers (4,300 digits by default); an id has at most 19.
+READABLE_DIGITS = sys.get_int_max_str_digits() or 4300
+ID_DIGITS = 19
 # Ids are 64-bit: a larger number names nothing, and must not reach the database.
 MAX_ID = 2**63 - 1
 TRUE_WORDS = {"true": True, "1": True, "false": False, "0": False}
@@ -19,7 +21,7 @@ def positive_integer(query: QueryDict, name: str, default: int) -> int:
     raw = query.get(name)
     if raw is None:
         return default
-    if not DIGITS.fullmatch(raw) or len(raw.lstrip("0")) > MAX_DIGITS or int(raw) < 1:
+    if not DIGITS.fullmatch(raw) or len(raw.lstrip("0")) > READABLE_DIGITS or int(raw) < 1:
         raise BadParameter(f"{name} must be an integer >= 1, not {raw[:40]!r}.", name)
     return int(raw)
 
@@ -28,7 +30,7 @@ def record_id(raw: str, thing: str, parameter: str = "id") -> int:
     """A path or query id: not an integer is a 400; beyond 64 bits it names nothing (404)."""
     if not DIGITS.fullmatch(raw):
         raise BadParameter(f"{parameter} must be an integer {thing} id, not {raw!r}.", parameter)
-    value = int(raw) if len(raw.lstrip("0")) <= MAX_DIGITS else MAX_ID + 1
+    value = int(raw) if len(raw.lstrip("0")) <= ID_DIGITS else MAX_ID + 1
     if value > MAX_ID:
         raise NotFound(thing, raw, parameter)
     return value

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from labshare.accounts.models import Account, AccountType
 from labshare.api.errors import json_response
+from labshare.api.parameters import ID_DIGITS
 from labshare.bookings import rules
 from labshare.bookings.views.access import back
 from labshare.feeds import services
@@ -92,7 +93,12 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 
 def _integer(request: HttpRequest, name: str) -> int | None:
     value = request.POST.get(name, "")
-    if not value.isascii() or not value.isdigit() or len(value) > 19 or int(value) > MAX_ID:
+    if (
+        not value.isascii()
+        or not value.isdigit()
+        or len(value.lstrip("0")) > ID_DIGITS
+        or int(value) > MAX_ID
+    ):
         raise FeedError(f"{name} must be an id.", name)
     return int(value)
 
