@@ -11,7 +11,6 @@ booking approved on the web within one poll is tests/e2e/test_calendar_feeds.py
 
 import io
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -217,10 +216,17 @@ def test_the_change_feed_and_a_webhook_both_see_exactly_what_the_database_record
         authorise(admin, application, labs)
         time.sleep(SECONDS / 4)
     finally:
-        demo.send_signal(signal.SIGINT)
-        demo.wait(30)
+        # SIGTERM ends the demo between events (SIGINT may be ignored in a background job);
+        # one stuck in a write must not outlive the test.
+        demo.terminate()
+        try:
+            demo.wait(30)
+        except subprocess.TimeoutExpired:
+            demo.kill()
+            demo.wait()
     demo_log = Path(name).read_text()
     Path(name).unlink()
+    assert " events in " in demo_log.splitlines()[-1], demo_log[-2000:]  # stopped, not killed
     events = [line.split()[0] for line in demo_log.splitlines() if line.strip()]
     kinds_done = set(events)
     assert {"request", "approve", "cancel", "note"} <= kinds_done, demo_log[-2000:]

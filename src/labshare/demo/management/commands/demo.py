@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import signal
 import time
 from datetime import UTC, datetime
 
@@ -155,6 +156,8 @@ class Command(BaseCommand):
             f"The demo facility runs at {rate:g} events a minute (seed {seed}); Ctrl-C stops it."
         )
         started, done = time.monotonic(), 0
+        # A service manager (or a test) stops it with SIGTERM, as Ctrl-C does: between events.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             for event in live.LiveFacility(seed, start).events():
                 self.stdout.write(f"{event.kind:<15} {event.description}", ending="\n")
