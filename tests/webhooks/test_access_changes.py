@@ -87,6 +87,18 @@ def test_a_lab_removed_from_the_authorisation_arrives_as_its_records_deleted(
     assert len(delivered(receiver, secret)) == 2
 
 
+def test_a_lab_its_user_left_then_removed_from_the_authorisation_arrives_as_deleted_once(
+    hooked, receiver, alice, alice_app, graphene_lab, optics_lab, charlie
+):
+    _endpoint, secret = hooked
+    laser = Equipment.objects.create(lab=optics_lab, name="Laser")
+    assert summary(delivered(receiver, secret)) == [("equipment", laser.pk, "created")]
+    Membership.objects.create(user=charlie, lab=optics_lab, role=Role.ADMINISTRATOR)
+    leave_lab(user=alice, lab=optics_lab)
+    authorise(alice, alice_app, [graphene_lab])
+    assert summary(delivered(receiver, secret))[1:] == [("equipment", laser.pk, "deleted")]
+
+
 def test_another_user_s_authorisation_brings_its_labs(
     hooked, receiver, bob, alice_app, chemistry_lab, bio_lab
 ):

@@ -153,13 +153,13 @@ ACCESS_CHANGES = """(c.type = 'memberships' AND c.record_id = %s AND c.lab_id IN
     OR (c.type = 'authorisations' AND c.record_id = %s AND (c.action = 'deleted' OR c.lab_id IN
         (SELECT m.lab_id FROM accounts_membership m WHERE m.user_id = %s)))"""
 # The same for every authorisation of an application: one of its users joining or leaving a
-# lab it authorised, or a lab one of its users is a member of added or removed.
+# lab it authorised, a lab one of its users is a member of added, or any lab removed.
 APPLICATION_ACCESS_CHANGES = """(c.type = 'memberships' AND EXISTS (SELECT 1 FROM oauth_authorisation a
         JOIN oauth_authorisation_labs al ON al.authorisation_id = a.id
         WHERE a.application_id = %s AND a.user_id = c.record_id AND al.account_id = c.lab_id))
     OR (c.type = 'authorisations' AND EXISTS (SELECT 1 FROM oauth_authorisation a
-        JOIN accounts_membership m ON m.user_id = a.user_id
-        WHERE a.application_id = %s AND a.id = c.record_id AND m.lab_id = c.lab_id))"""
+        WHERE a.application_id = %s AND a.id = c.record_id AND (c.action = 'deleted' OR EXISTS
+            (SELECT 1 FROM accounts_membership m WHERE m.user_id = a.user_id AND m.lab_id = c.lab_id))))"""
 LAB_ACCOUNTS = """
 SELECT lab.id, lab.department_id, lab.organisation_id FROM accounts_account lab WHERE lab.id {labs}
 """
