@@ -8,11 +8,14 @@ the one value written into a statement is the token's own lab and account ids, a
 """
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 
 from labshare.api.pagination import Page
 from labshare.replicas import read_connection
@@ -97,8 +100,26 @@ def page_conditions(
     return where, parameters
 
 
-def fetch_all(sql: str, parameters: Sequence) -> list[dict]:
+@contextmanager
+def reading() -> Iterator[CursorWrapper]:
+    """A cursor for the API's reads. On PostgreSQL it loads time stamps with psycopg's own
+    (compiled) loader instead of Django's, which parses each in Python to set Django's time zone:
+    a page of 100 bookings has 400 of them, and the shapes convert each to UTC anyway."""
     with read_connection().cursor() as cursor:
+        if cursor.db.vendor == "postgresql":
+            cursor.cursor.adapters.register_loader("timestamptz", compiled_timestamp_loader())
+        yield cursor
+
+
+@cache
+def compiled_timestamp_loader() -> type:
+    import psycopg
+
+    return psycopg.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, psycopg.pq.Format.TEXT)
+
+
+def fetch_all(sql: str, parameters: Sequence) -> list[dict]:
+    with reading() as cursor:
         cursor.execute(sql, parameters)
         columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
@@ -110,7 +131,7 @@ def fetch_one(sql: str, parameters: Sequence) -> dict | None:
 
 
 def fetch_count(sql: str, parameters: Sequence) -> int | None:
-    with read_connection().cursor() as cursor:
+    with reading() as cursor:
         cursor.execute(sql, parameters)
         row = cursor.fetchone()
     return None if row is None else row[0]
