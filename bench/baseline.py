@@ -1,7 +1,8 @@
 """The raw baseline: the bench's endpoints on a bare WSGI callable, psycopg 3 and orjson.
 
-It runs the very SQL of labshare.api.queries and labshare.api.auth and shapes rows with
-labshare.api.shapes, so its answers are byte for byte the API's (bench/run.py checks it);
+It runs the very SQL of labshare.api.queries and labshare.api.auth: its lists pass through the
+items PostgreSQL renders (labshare.api.rendered), as the API's do, and it shapes the booking
+detail with labshare.api.shapes, so its answers are byte for byte the API's (bench/run.py checks it);
 what it leaves out is everything around them: Django's request, middleware and response,
 the URL resolver and the Redis cache. Served by Granian with the server's own settings
 (bench/run.py uses labshare.serve.granian_command):
@@ -24,7 +25,7 @@ from urllib.parse import parse_qsl, urlencode
 import orjson
 import psycopg
 
-from labshare.api import queries, shapes
+from labshare.api import queries, rendered, shapes
 from labshare.api.auth import TOKEN_CACHE_SECONDS, TOKEN_WITH_LABS
 from labshare.api.pagination import MAX_PER_PAGE
 
@@ -252,6 +253,11 @@ def listing(
     return page_answer(environ, query, [shape(row) for row in rows], number, per_page, total)
 
 
+def rendered_item(row: dict) -> orjson.Fragment:
+    """A list item PostgreSQL rendered, passed through as the API passes it."""
+    return orjson.Fragment(row["item"])
+
+
 def bookings(environ: dict, query: dict, token: Token) -> Answer:
     labs = token.lab_ids
     test, parameters = f"= ANY({queries.id_array(labs)})", []
@@ -263,10 +269,13 @@ def bookings(environ: dict, query: dict, token: Token) -> Answer:
         queries.BOOKINGS_COUNT.format(where=f"b.provider_lab_id {test}"),
         parameters,
         queries.BOOKINGS_PAGE.format(
-            where=f"listed.provider_lab_id {test}", after=AFTER_SLOT, **NEWEST_BOOKINGS_FIRST
+            where=f"listed.provider_lab_id {test}",
+            after=AFTER_SLOT,
+            columns=queries.rendered_columns(queries.render_booking_item, "b"),
+            **NEWEST_BOOKINGS_FIRST,
         ),
         parameters,
-        shapes.booking_item,
+        rendered_item,
         keyset=True,
     )
 
@@ -290,9 +299,14 @@ def equipment_bookings(environ: dict, query: dict, token: Token, equipment_id: s
         ("equipment_bookings", int(equipment_id), *labs),
         queries.EQUIPMENT_BOOKINGS_COUNT.format(where=f"b.provider_lab_id {test}", labs=test),
         [*parameters, int(equipment_id), *parameters],
-        queries.EQUIPMENT_BOOKINGS_PAGE.format(where=page_where, after="", **NEWEST_BOOKINGS_FIRST),
+        queries.EQUIPMENT_BOOKINGS_PAGE.format(
+            where=page_where,
+            after="",
+            columns=queries.rendered_columns(rendered.equipment_booking_item, "b"),
+            **NEWEST_BOOKINGS_FIRST,
+        ),
         [int(equipment_id), *parameters],
-        shapes.equipment_booking_item,
+        rendered_item,
     )
 
 
@@ -306,9 +320,13 @@ def accounts(environ: dict, query: dict, token: Token) -> Answer:
         ("accounts", *account_ids),
         queries.ACCOUNTS_COUNT.format(where=where),
         parameters,
-        queries.ACCOUNTS_PAGE.format(where=where, order=queries.order_by("a")),
+        queries.ACCOUNTS_PAGE.format(
+            where=where,
+            order=queries.order_by("a"),
+            columns=queries.rendered_columns(rendered.account_item, "a"),
+        ),
         parameters,
-        shapes.account_item,
+        rendered_item,
     )
 
 

@@ -8,7 +8,7 @@ the one value written into a statement is the token's own lab and account ids, a
 """
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +17,7 @@ from functools import cache
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
+from labshare.api import rendered
 from labshare.api.pagination import Page
 from labshare.replicas import read_connection
 
@@ -125,6 +126,32 @@ def fetch_all(sql: str, parameters: Sequence) -> list[dict]:
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+def item_columns(columns: str, render: Callable[[], str], alias: str) -> str:
+    """The select list of a list's page: the columns its shape reads, or on PostgreSQL the item
+    rendered there (`rendered_columns`)."""
+    if connection.vendor != "postgresql" or not renders_every_zone(connection.settings_dict["NAME"]):
+        return columns
+    return rendered_columns(render, alias)
+
+
+@cache
+def rendered_columns(render: Callable[[], str], alias: str) -> str:
+    """The item as PostgreSQL renders it (api/rendered.py), and what paging reads of its row."""
+    return f"{alias}.id, {alias}.updated_at, {render()} AS item"
+
+
+@cache
+def renders_every_zone(_database: str) -> bool:
+    """rendered.renders_every_zone, asked once a database."""
+    with connection.cursor() as cursor:
+        cursor.execute(rendered.KNOWN_ZONES)
+        return rendered.renders_every_zone([name for (name,) in cursor.fetchall()])
+
+
+def render_booking_item() -> str:
+    return rendered.booking_item(LAST_PUBLIC_NOTE)
+
+
 def fetch_one(sql: str, parameters: Sequence) -> dict | None:
     rows = fetch_all(sql, parameters)
     return rows[0] if rows else None
@@ -144,8 +171,11 @@ LAST_PUBLIC_NOTE = """(SELECT n.message FROM bookings_bookingnote n
 # Accounts -------------------------------------------------------------------------------
 
 ACCOUNTS_COUNT = "SELECT COUNT(*) FROM accounts_account a WHERE {where}"
+ACCOUNT_ITEM_COLUMNS = (
+    "a.id, a.name, a.account_type, a.organisation_id, a.department_id, a.created_at, a.updated_at"
+)
 ACCOUNTS_PAGE = """
-SELECT a.id, a.name, a.account_type, a.organisation_id, a.department_id, a.created_at, a.updated_at
+SELECT {columns}
 FROM accounts_account a
 WHERE {where}
 ORDER BY {order}
@@ -175,7 +205,8 @@ def accounts_count(account_ids: Sequence[int], filters: Filters) -> int:
 
 def accounts_page(account_ids: Sequence[int], filters: Filters, page: Page) -> list[dict]:
     where, parameters = page_conditions("a", "id", account_ids, filters, page)
-    sql = ACCOUNTS_PAGE.format(where=where, order=order_by("a", page))
+    columns = item_columns(ACCOUNT_ITEM_COLUMNS, rendered.account_item, "a")
+    sql = ACCOUNTS_PAGE.format(where=where, order=order_by("a", page), columns=columns)
     return fetch_all(sql, [*parameters, page.per_page, page.offset])
 
 
@@ -236,11 +267,14 @@ AFTER_BOOKING = """ AND (listed.created_at, listed.id) <
         (SELECT start.created_at, start.id FROM bookings_booking start WHERE start.id = %s)"""
 
 
+BOOKING_ITEM_COLUMNS = f"""b.id, b.start_time, b.end_time, b.status, b.booking_type, b.equipment_id,
+       b.requester_id, e.name AS equipment_name, lab.timezone, b.created_at, b.updated_at,
+       {LAST_PUBLIC_NOTE} AS last_public_note"""
+
+
 def bookings_statement(ids_page: str) -> str:
     return f"""
-SELECT b.id, b.start_time, b.end_time, b.status, b.booking_type, b.equipment_id,
-       b.requester_id, e.name AS equipment_name, lab.timezone, b.created_at, b.updated_at,
-       {LAST_PUBLIC_NOTE} AS last_public_note
+SELECT {{columns}}
 FROM {ids_page}
 JOIN equipment_equipment e ON e.id = b.equipment_id
 JOIN accounts_account lab ON lab.id = b.provider_lab_id
@@ -340,10 +374,12 @@ def booking_ids_page(
     walk: Page | None = None,
     plan: str = WALK,
     days: list[date] | None = None,
+    columns: str = "",
 ) -> list[dict]:
     """`statement` (built on BOOKING_IDS_PAGE, or on BOOKING_WINDOW_IDS_PAGE or
     BOOKING_DAY_IDS_PAGE for those plans) for `limit` rows from `offset` or after a row; `walk`
-    is the page of a sort=updated_at walk, whose order and cursor it follows."""
+    is the page of a sort=updated_at walk, whose order and cursor it follows. `columns` fills
+    the select list of a list item's statement (`item_columns`)."""
     after, after_parameters = (AFTER_BOOKING, [after_id]) if after_id is not None else ("", [])
     sql = statement.format(
         # The window and day plans apply the conditions inside (WINDOW_ROWS, DAY_ROWS); the
@@ -355,6 +391,7 @@ def booking_ids_page(
         day_after=after,
         listed_order=order_by("listed", walk),
         order=order_by("b", walk),
+        columns=columns,
     )
     if plan == DAYS:
         return fetch_all(sql, [days, *parameters, *after_parameters, limit + offset, limit, offset])
@@ -404,7 +441,8 @@ def bookings_page(
 ) -> list[dict]:
     """A page of the bookings list; `total` (the list's count, when known) chooses the plan."""
     statements = {WALK: BOOKINGS_PAGE, WINDOW: BOOKINGS_WINDOW_PAGE, DAYS: BOOKINGS_DAY_PAGE}
-    return planned_bookings_page(statements, labs, filters, limit, offset, after_id, walk, total)
+    columns = item_columns(BOOKING_ITEM_COLUMNS, render_booking_item, "b")
+    return planned_bookings_page(statements, labs, filters, limit, offset, after_id, walk, total, columns)
 
 
 def planned_bookings_page(
@@ -416,11 +454,21 @@ def planned_bookings_page(
     after_id: int | None,
     walk: Page | None,
     total: int | None,
+    columns: str = "",
 ) -> list[dict]:
     plan = bookings_plan(filters, total, limit + offset, walk)
     where, parameters = page_conditions("listed", "provider_lab_id", labs, filters, walk)
     return booking_ids_page(
-        statements[plan], where, parameters, limit, offset, after_id, walk, plan, window_days(filters)
+        statements[plan],
+        where,
+        parameters,
+        limit,
+        offset,
+        after_id,
+        walk,
+        plan,
+        window_days(filters),
+        columns,
     )
 
 
@@ -535,9 +583,11 @@ LEFT JOIN bookings_booking b ON b.equipment_id = e.id AND {where}
 WHERE e.id = %s AND e.lab_id {labs}
 GROUP BY e.id
 """
+EQUIPMENT_BOOKING_ITEM_COLUMNS = (
+    "b.id, b.equipment_id, b.start_time, b.end_time, b.status, lab.timezone, b.created_at, b.updated_at"
+)
 EQUIPMENT_BOOKINGS_PAGE = f"""
-SELECT b.id, b.equipment_id, b.start_time, b.end_time, b.status, lab.timezone,
-       b.created_at, b.updated_at
+SELECT {{columns}}
 FROM {BOOKING_IDS_PAGE}
 JOIN accounts_account lab ON lab.id = b.provider_lab_id
 ORDER BY {{order}}
@@ -572,7 +622,8 @@ def equipment_bookings_count(equipment_id: int, labs: Sequence[int], filters: Fi
 def equipment_bookings_page(
     equipment_id: int, labs: Sequence[int], filters: Filters, page: Page
 ) -> list[dict]:
-    return equipment_booking_ids_page(EQUIPMENT_BOOKINGS_PAGE, equipment_id, labs, filters, page)
+    columns = item_columns(EQUIPMENT_BOOKING_ITEM_COLUMNS, rendered.equipment_booking_item, "b")
+    return equipment_booking_ids_page(EQUIPMENT_BOOKINGS_PAGE, equipment_id, labs, filters, page, columns)
 
 
 def equipment_bookings_detail_page(
@@ -582,7 +633,7 @@ def equipment_bookings_detail_page(
 
 
 def equipment_booking_ids_page(
-    statement: str, equipment_id: int, labs: Sequence[int], filters: Filters, page: Page
+    statement: str, equipment_id: int, labs: Sequence[int], filters: Filters, page: Page, columns: str = ""
 ) -> list[dict]:
     """A page of one equipment's bookings, its ids read from booking_equipment_newest alone:
     the plan PostgreSQL keeps for any equipment and labs, where a join that also reads the
@@ -596,6 +647,7 @@ def equipment_booking_ids_page(
         page.offset,
         None,
         page,
+        columns=columns,
     )
 
 

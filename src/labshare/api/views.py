@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+import orjson
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -94,8 +95,9 @@ def paginated(
     return page_response(request, shape(rows), page, total, rows[-1] if rows else None)
 
 
-def each(shape: Callable[[dict], dict]) -> Callable[[list[dict]], list[dict]]:
-    return lambda rows: [shape(row) for row in rows]
+def each(shape: Callable[[dict], dict]) -> Callable[[list[dict]], list]:
+    """Each row in its shape; a row PostgreSQL rendered (`item`, api/rendered.py) passes through."""
+    return lambda rows: [orjson.Fragment(row["item"]) if "item" in row else shape(row) for row in rows]
 
 
 # Accounts -------------------------------------------------------------------------------
