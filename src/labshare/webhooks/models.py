@@ -77,6 +77,7 @@ class Delivery(models.Model):
             models.Index(fields=["status", "next_attempt_at"], name="delivery_due"),
             models.Index(fields=["endpoint", "record_key", "id"], name="delivery_record_order"),
             models.Index(fields=["endpoint", "-id"], name="delivery_log"),
+            models.Index(fields=["created_at"], name="delivery_created"),  # pruning
         ]
 
     def __str__(self) -> str:

@@ -307,3 +307,12 @@ def tell_owner_disabled(endpoint_id: int) -> None:
         EmailMessage(f"Webhook endpoint disabled: {endpoint.url}", body, to=[owner.email]).send()
     except OSError:  # the endpoint stays disabled; a mail server that is down must not undo it
         logger.exception("could not tell the owner of webhook endpoint %s", endpoint_id)
+
+
+def prune_deliveries(*, now: datetime | None = None) -> int:
+    """Delete the finished deliveries (delivered or failed) older than the record of changes'
+    retention (LABSHARE_CHANGES_RETENTION_DAYS): the log keeps as long as the record does, and a
+    pending delivery stays until it is finished. Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CHANGES_RETENTION_DAYS)
+    deleted, _ = Delivery.objects.filter(created_at__lt=cutoff).exclude(status=Status.PENDING).delete()
+    return deleted

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from labshare.bookings.services import complete_ended_bookings
 from labshare.changes.services import prune_changes
 from labshare.webhooks import delivery
+from labshare.webhooks.services import prune_deliveries
 
 
 @dataclass(frozen=True)
@@ -20,5 +21,6 @@ class Job:
 JOBS: list[Job] = [
     Job("complete ended bookings", 60, lambda: complete_ended_bookings()),
     Job("prune the record of changes", 3600, lambda: prune_changes()),
+    Job("prune the webhook delivery log", 3600, lambda: prune_deliveries()),
     Job("webhook deliveries", 0.2, delivery.run, again_when_busy=True),
 ]
