@@ -27,17 +27,29 @@ def utc_time(expression: str) -> str:
     return f"""COALESCE('"' || {text} || '"', 'null')"""
 
 
-def local_time(expression: str, zone: str) -> str:
-    """As timestamps.local_time: 2022-03-29T09:45:00.000+01:00, seconds in the offset only when
-    it has some (as Python's isoformat)."""
-    local = f"({expression} AT TIME ZONE {zone})"
-    offset = f"({local} - ({expression} AT TIME ZONE 'UTC'))"
+def local_time(local: str, utc: str) -> str:
+    """As timestamps.local_time, of a time stamp in the lab's zone and in UTC (`local_times`):
+    2022-03-29T09:45:00.000+01:00, seconds in the offset only when it has some (as Python)."""
+    offset = f"({local} - {utc})"
     size = f"(CASE WHEN {offset} < INTERVAL '0' THEN -{offset} ELSE {offset} END)"
     return (
         f"""'"' || to_char({local}, 'YYYY-MM-DD"T"HH24:MI:SS.MS')"""
         f" || CASE WHEN {offset} < INTERVAL '0' THEN '-' ELSE '+' END || to_char({size}, 'HH24:MI')"
         f" || CASE WHEN extract(second FROM {size}) = 0 THEN '' ELSE to_char({size}, ':SS') END || '\"'"
     )
+
+
+def with_local_times(item: str, columns: list[str], zone_column: str) -> str:
+    """`item`, a scalar subquery that reads each of `columns` in the lab's zone (`local_<name>`) and
+    in UTC (`utc_<name>`), each converted once a row (OFFSET 0 keeps PostgreSQL from folding the
+    conversions back into every use, and the zone's test with them)."""
+    converted = ", ".join(
+        f"{column} AT TIME ZONE zone.name AS local_{column.split('.')[-1]}, "
+        f"{column} AT TIME ZONE 'UTC' AS utc_{column.split('.')[-1]}"
+        for column in columns
+    )
+    zone_name = f"(SELECT {zone(zone_column)} AS name OFFSET 0) zone"
+    return f"(SELECT {item} FROM (SELECT {converted} FROM {zone_name} OFFSET 0) times)"  # noqa: S608
 
 
 def json_object(fields: list[tuple[str, str]]) -> str:
@@ -69,12 +81,11 @@ def change_times(alias: str) -> list[tuple[str, str]]:
 def booking_item(note: str) -> str:
     """shapes.booking_item, of `b` with `e` (its equipment) and `lab` (its provider lab); `note`
     selects the last public note."""
-    lab_zone = zone("lab.timezone")
-    return json_object(
+    item = json_object(
         [
             ("id", integer("b.id")),
-            ("start_time", local_time("b.start_time", lab_zone)),
-            ("end_time", local_time("b.end_time", lab_zone)),
+            ("start_time", local_time("times.local_start_time", "times.utc_start_time")),
+            ("end_time", local_time("times.local_end_time", "times.utc_end_time")),
             ("status", string("b.status")),
             ("booking_type", string("b.booking_type")),
             ("equipment_id", integer("b.equipment_id")),
@@ -84,21 +95,22 @@ def booking_item(note: str) -> str:
             *change_times("b"),
         ]
     )
+    return with_local_times(item, ["b.start_time", "b.end_time"], "lab.timezone")
 
 
 def equipment_booking_item() -> str:
     """shapes.equipment_booking_item, of `b` with `lab` (its provider lab)."""
-    lab_zone = zone("lab.timezone")
-    return json_object(
+    item = json_object(
         [
             ("id", integer("b.id")),
             ("asset_id", integer("b.equipment_id")),
-            ("start_time", local_time("b.start_time", lab_zone)),
-            ("end_time", local_time("b.end_time", lab_zone)),
+            ("start_time", local_time("times.local_start_time", "times.utc_start_time")),
+            ("end_time", local_time("times.local_end_time", "times.utc_end_time")),
             ("status", string("b.status")),
             *change_times("b"),
         ]
     )
+    return with_local_times(item, ["b.start_time", "b.end_time"], "lab.timezone")
 
 
 def account_item() -> str:
