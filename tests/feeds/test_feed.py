@@ -229,3 +229,24 @@ def test_head_answers_the_headers_of_get_and_other_methods_are_405(client, reque
     ):
         assert answer.status_code == 405 and answer["Allow"] == "GET, HEAD"
         assert answer.json()["parameter"] == "method"
+
+
+def test_line_breaks_and_control_characters_in_a_booking_never_break_a_content_line(
+    client, requested, microscope, microscope_feed_of_dana, alice
+):
+    microscope.name = "Confocal\rmicroscope\x1b[31m"
+    microscope.room = "B12\r\nbasement\x07"
+    microscope.save()
+    add_note(
+        booking=requested, by=alice, message="Bring\rslides\r\nand\x01\x0bgloves\x7f\tplease", public=True
+    )
+
+    body = client.get(feed_path(microscope_feed_of_dana)).content
+
+    lines = body.split(b"\r\n")
+    assert lines[-1] == b"" and all(b"\r" not in line and b"\n" not in line for line in lines)
+    assert not any((byte < 0x20 and byte != 0x09) or byte == 0x7F for line in lines for byte in line)
+    event = events_of(body)[f"booking-{requested.pk}@127.0.0.1"]
+    assert str(event["SUMMARY"]) == "Confocal\nmicroscope[31m: Bob Baker"
+    assert str(event["LOCATION"]) == "B12\nbasement"
+    assert str(event["DESCRIPTION"]).endswith("\nBring\nslides\nandgloves\tplease")
