@@ -4,6 +4,8 @@ import pytest
 from django.test import Client
 
 from labshare.accounts.services import leave_lab
+from labshare.bookings.models import Booking
+from labshare.bookings.notifications import ics_event
 from labshare.bookings.services import (
     add_note,
     approve_booking,
@@ -250,3 +252,16 @@ def test_line_breaks_and_control_characters_in_a_booking_never_break_a_content_l
     assert str(event["SUMMARY"]) == "Confocal\nmicroscope[31m: Bob Baker"
     assert str(event["LOCATION"]) == "B12\nbasement"
     assert str(event["DESCRIPTION"]).endswith("\nBring\nslides\nandgloves\tplease")
+
+
+def test_the_feed_and_the_booking_e_mail_write_one_location(
+    client, requested, microscope, microscope_feed_of_dana
+):
+    microscope.city = "Manchester"
+    microscope.save()
+    uid = f"booking-{requested.pk}@127.0.0.1"
+
+    in_the_feed = events_of(client.get(feed_path(microscope_feed_of_dana)).content)[uid]
+    (in_the_e_mail,) = parsed(ics_event(Booking.objects.get(pk=requested.pk))).walk("VEVENT")
+
+    assert str(in_the_feed["LOCATION"]) == str(in_the_e_mail["LOCATION"]) == "B12, Manchester"

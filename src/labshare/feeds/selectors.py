@@ -126,7 +126,7 @@ def _event(booking: Booking, view: View) -> dict:
         "sequence": sequence(booking.created_at, booking.updated_at),
         "created": booking.created_at,
         "last_modified": booking.updated_at,
-        "location": ", ".join(part for part in (booking.equipment.room, booking.equipment.city) if part),
+        "location": booking.equipment.location,
     }
     if view == View.BUSY:
         event.update(summary="Busy", description=None, booking_type="booking", requester_name=None, note=None)
