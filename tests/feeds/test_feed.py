@@ -1,10 +1,14 @@
 """GET /feeds/<token>.ics: the calendar, its 304s, who reads what, and bad tokens."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from labshare.accounts.models import Account
 from labshare.accounts.services import leave_lab
-from labshare.bookings.models import Booking
+from labshare.bookings.models import Booking, BookingNote
 from labshare.bookings.notifications import ics_event
 from labshare.bookings.services import (
     add_note,
@@ -13,6 +17,7 @@ from labshare.bookings.services import (
     decline_booking,
     request_booking,
 )
+from labshare.equipment.models import Equipment
 from labshare.feeds import services
 from labshare.feeds.models import FeedKind
 from labshare.feeds.tokens import feed_token
@@ -66,7 +71,7 @@ def test_a_poll_is_three_queries_and_a_render_one_more(
     client, requested, microscope_feed_of_dana, django_assert_num_queries
 ):
     # 1: the feed with its user and equipment; 2: the user's membership of the equipment's lab;
-    # 3: the aggregate the ETag comes from; (rendering) 4: the events with their last public note.
+    # 3: what the ETag hashes (the events' rows); (rendering) 4: the events with their last public note.
     with django_assert_num_queries(4):
         etag = client.get(feed_path(microscope_feed_of_dana))["ETag"]
     with django_assert_num_queries(3):
@@ -265,3 +270,88 @@ def test_the_feed_and_the_booking_e_mail_write_one_location(
     (in_the_e_mail,) = parsed(ics_event(Booking.objects.get(pk=requested.pk))).walk("VEVENT")
 
     assert str(in_the_feed["LOCATION"]) == str(in_the_e_mail["LOCATION"]) == "B12, Manchester"
+
+
+def _delete(requested, **_):
+    Booking.objects.filter(pk=requested.pk).delete()
+
+
+def _cancel_and_wait_until_it_leaves(requested, bob, time_machine, settings, **_):
+    cancel_booking(booking=requested, by=bob)
+    time_machine.move_to(timezone.now() + timedelta(days=settings.LABSHARE_FEEDS_CANCELLED_DAYS + 1))
+
+
+def _rename_the_requester(bob, **_):
+    bob.first_name = "Robert"
+    bob.save()
+
+
+def _rename_the_equipment(microscope, **_):
+    Equipment.objects.filter(pk=microscope.pk).update(name="Confocal microscope II")
+
+
+def _move_the_equipment(microscope, **_):
+    Equipment.objects.filter(pk=microscope.pk).update(room="C3")
+
+
+def _rename_the_lab(graphene_lab, **_):
+    Account.objects.filter(pk=graphene_lab.pk).update(name="Graphene Centre")
+
+
+def _delete_the_public_note(requested, **_):
+    BookingNote.objects.filter(booking=requested).delete()
+
+
+def _make_the_note_private(requested, **_):
+    BookingNote.objects.filter(booking=requested).update(is_public=False)
+
+
+def _edit_the_note(requested, **_):
+    BookingNote.objects.filter(booking=requested).update(message="Thick films")
+
+
+def _poll_less_often(settings, **_):
+    settings.LABSHARE_FEEDS_REFRESH_MINUTES = 60
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _delete,
+        _cancel_and_wait_until_it_leaves,
+        _rename_the_requester,
+        _rename_the_equipment,
+        _move_the_equipment,
+        _rename_the_lab,
+        _delete_the_public_note,
+        _make_the_note_private,
+        _edit_the_note,
+        _poll_less_often,
+    ],
+)
+def test_anything_written_in_the_feed_changes_its_etag(
+    client, requested, graphene_feed_of_dana, microscope, graphene_lab, bob, time_machine, settings, change
+):
+    time_machine.move_to(timezone.now(), tick=False)
+    before = client.get(feed_path(graphene_feed_of_dana))
+    assert client.get(feed_path(graphene_feed_of_dana), HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
+
+    change(
+        requested=requested,
+        microscope=microscope,
+        graphene_lab=graphene_lab,
+        bob=bob,
+        settings=settings,
+        time_machine=time_machine,
+    )
+
+    # RFC 9110 §13.2.2: with If-None-Match, If-Modified-Since is not evaluated (Last-Modified
+    # cannot see a deletion or a rename).
+    after = client.get(
+        feed_path(graphene_feed_of_dana),
+        HTTP_IF_NONE_MATCH=before["ETag"],
+        HTTP_IF_MODIFIED_SINCE=before["Last-Modified"],
+    )
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"] and after.content != before.content
+    assert client.get(feed_path(graphene_feed_of_dana), HTTP_IF_NONE_MATCH=after["ETag"]).status_code == 304

@@ -1,11 +1,11 @@
-"""The bookings a feed shows, and the one cheap aggregate its ETag and Last-Modified come from."""
+"""The bookings a feed shows, and the one query its ETag and Last-Modified come from."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from labshare.bookings.models import ACTIVE_STATUSES, Booking, BookingNote, BookingStatus
 from labshare.feeds.access import View
@@ -15,7 +15,7 @@ from labshare.rfc5545 import sequence
 SHOWN_STATUSES = (*ACTIVE_STATUSES, BookingStatus.COMPLETED)
 CANCELLED_STATUSES = (BookingStatus.CANCELLED, BookingStatus.DECLINED)
 # Part of every ETag: a change to what a feed writes must not match copies written before it.
-FORMAT = "1"
+FORMAT = "2"
 
 
 @dataclass(frozen=True)
@@ -62,29 +62,48 @@ class FeedState:
     last_modified: datetime
 
 
+# What each event is written from: the booking's own fields through its updated_at (every
+# change sets it), its equipment's and requester's fields and its latest public note as they
+# are, since a rename or a queryset update() changes no booking. The two changes come first,
+# for Last-Modified.
+VERSION_COLUMNS = {
+    View.FULL: (
+        "updated_at",
+        "equipment__updated_at",
+        "id",
+        "equipment__name",
+        "equipment__room",
+        "equipment__city",
+        "requester__first_name",
+        "requester__last_name",
+        "requester__email",
+        "note",
+    ),
+    View.BUSY: ("updated_at", "equipment__updated_at", "id", "equipment__room", "equipment__city"),
+}
+
+
 def feed_state(feed: CalendarFeed, view: View, window: Window) -> FeedState:
-    """One aggregate over the feed's bookings: their count and newest change, and the newest
-    change of their equipment (its name and room are in the events)."""
-    row = feed_bookings(feed, window).aggregate(
-        count=Count("id"), booking_changed=Max("updated_at"), equipment_changed=Max("equipment__updated_at")
-    )
-    title = feed_title(feed)
+    """The ETag, a hash of everything the feed is written from (the events' rows, so that a
+    deletion, a booking leaving the window or a rename changes it too), and Last-Modified,
+    the newest change of a booking or its equipment, which cannot see deletions or renames."""
+    rows = list(_shown(feed_bookings(feed, window), view).values_list(*VERSION_COLUMNS[view]))
     parts = [
         FORMAT,
         feed.pk,
         feed.generation,
         view,
-        title,
+        feed_title(feed),
         settings.LABSHARE_ICS_DOMAIN,
-        settings.LABSHARE_FEEDS_MAX_EVENTS,
-        window.start.isoformat(),
-        window.cancelled_since.isoformat(),
-        row["count"],
-        row["booking_changed"] and row["booking_changed"].isoformat(),
-        row["equipment_changed"] and row["equipment_changed"].isoformat(),
+        settings.LABSHARE_FEEDS_REFRESH_MINUTES,
+        rows,
     ]
-    etag = sha256(":".join(str(part) for part in parts).encode()).hexdigest()[:32]
-    changes = [moment for moment in (row["booking_changed"], row["equipment_changed"]) if moment]
+    etag = sha256(repr(parts).encode()).hexdigest()[:32]
+    changes = [
+        moment
+        for booking_changed, equipment_changed, *_ in rows
+        for moment in (booking_changed, equipment_changed)
+    ]
     return FeedState(etag=etag, last_modified=max([window.today, *changes]))
 
 
@@ -99,17 +118,19 @@ def feed_title(feed: CalendarFeed) -> str:
 def events(feed: CalendarFeed, view: View, window: Window) -> list[dict]:
     """The feed's bookings in start order, at most LABSHARE_FEEDS_MAX_EVENTS, as the writer's
     dicts (rfc5545.py)."""
-    bookings = (
-        feed_bookings(feed, window)
-        .select_related("equipment", "requester")
-        .order_by("start_time", "id")[: settings.LABSHARE_FEEDS_MAX_EVENTS]
-    )
+    bookings = _shown(feed_bookings(feed, window).select_related("equipment", "requester"), view)
+    return [_event(booking, view) for booking in bookings]
+
+
+def _shown(bookings: QuerySet[Booking], view: View) -> QuerySet[Booking]:
+    """The bookings the feed writes, in its order, with the latest public note where it shows one."""
+    bookings = bookings.order_by("start_time", "id")[: settings.LABSHARE_FEEDS_MAX_EVENTS]
     if view == View.FULL:
         latest_public_note = BookingNote.objects.filter(booking=OuterRef("pk"), is_public=True).order_by(
             "-created_at", "-id"
         )
         bookings = bookings.annotate(note=Subquery(latest_public_note.values("message")[:1]))
-    return [_event(booking, view) for booking in bookings]
+    return bookings
 
 
 def _event(booking: Booking, view: View) -> dict:
