@@ -281,6 +281,13 @@ def _cancel_and_wait_until_it_leaves(requested, bob, time_machine, settings, **_
     time_machine.move_to(timezone.now() + timedelta(days=settings.LABSHARE_FEEDS_CANCELLED_DAYS + 1))
 
 
+def _move_the_booking_by_a_queryset_update(requested, **_):
+    # A bulk update() sets no updated_at: the event changes though its SEQUENCE does not.
+    Booking.objects.filter(pk=requested.pk).update(
+        start_time=requested.start_time + timedelta(hours=1), end_time=requested.end_time + timedelta(hours=1)
+    )
+
+
 def _rename_the_requester(bob, **_):
     bob.first_name = "Robert"
     bob.save()
@@ -319,6 +326,7 @@ def _poll_less_often(settings, **_):
     [
         _delete,
         _cancel_and_wait_until_it_leaves,
+        _move_the_booking_by_a_queryset_update,
         _rename_the_requester,
         _rename_the_equipment,
         _move_the_equipment,
