@@ -11,6 +11,7 @@ A booking is a dict: `id`, `start_time`, `end_time`, `status`, `booking_type`,
 None writes none), `sequence`, `created`, `last_modified` and `location`.
 """
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,15 +25,16 @@ STATUS = {
 }
 
 
+# RFC 5545 §3.3.11: TEXT holds no control characters but HTAB; line breaks are written as \n.
+LINE_BREAK = re.compile(r"\r\n?|\n")
+CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def escape_text(value: str) -> str:
-    """RFC 5545 §3.3.11 TEXT escaping."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-    )
+    """RFC 5545 §3.3.11 TEXT escaping: CRLF, CR and LF become \\n, other controls but
+    HTAB are dropped."""
+    escaped = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return CONTROL.sub("", LINE_BREAK.sub("\\\\n", escaped))
 
 
 def fold(line: str) -> str:

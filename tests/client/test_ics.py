@@ -9,6 +9,11 @@ def test_it_escapes_text_values():
     assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
 
 
+def test_it_writes_every_line_break_as_an_escape_and_drops_other_control_characters():
+    assert escape_text("a\r\nb\rc\nd") == "a\\nb\\nc\\nd"
+    assert escape_text("a\x00b\x07c\x0bd\x1be\x7ff\tg") == "abcdef\tg"
+
+
 def test_it_folds_long_lines_at_75_octets_without_splitting_characters():
     line = "SUMMARY:" + "Rasterelektronenmikroskop für Äußerst große Proben " * 4
 

@@ -267,6 +267,24 @@ def test_it_serves_the_collected_static_files_itself(stack):
     assert "/static/" not in upstream_logs
 
 
+def test_no_log_holds_a_calendar_feed_s_token(stack):
+    token = f"1-{secrets.token_urlsafe(32)}"
+    with stack.client() as client:
+        assert client.get(f"/feeds/{token}.ics").status_code == 404
+        assert client.get("/login?after=feed").status_code == 200
+    # webcal:// links are fetched over plain HTTP by some calendar programs: redirected, not logged.
+    over_http = httpx.get(f"{stack.http}/feeds/{token}.ics", headers={"Host": HOST})
+    assert (
+        over_http.status_code == 301 and over_http.headers["Location"] == f"https://{HOST}/feeds/{token}.ics"
+    )
+
+    access_log = (stack.logs / "access.log").read_text()
+    assert "GET /login?after=feed" in access_log
+    assert token not in access_log
+    upstream_logs = "".join((stack.logs / f"serve-{port}.log").read_text() for port in stack.servers)
+    assert "/feeds/[token].ics" in upstream_logs and token not in upstream_logs
+
+
 def test_it_refuses_a_body_beyond_the_limit_in_the_api_error_shape(stack):
     with stack.client() as client:
         answer = client.post(

@@ -1,9 +1,15 @@
 """GET /feeds/<token>.ics: the calendar, its 304s, who reads what, and bad tokens."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from labshare.accounts.models import Account
 from labshare.accounts.services import leave_lab
+from labshare.bookings.models import Booking, BookingNote
+from labshare.bookings.notifications import ics_event
 from labshare.bookings.services import (
     add_note,
     approve_booking,
@@ -11,6 +17,7 @@ from labshare.bookings.services import (
     decline_booking,
     request_booking,
 )
+from labshare.equipment.models import Equipment
 from labshare.feeds import services
 from labshare.feeds.models import FeedKind
 from labshare.feeds.tokens import feed_token
@@ -64,7 +71,7 @@ def test_a_poll_is_three_queries_and_a_render_one_more(
     client, requested, microscope_feed_of_dana, django_assert_num_queries
 ):
     # 1: the feed with its user and equipment; 2: the user's membership of the equipment's lab;
-    # 3: the aggregate the ETag comes from; (rendering) 4: the events with their last public note.
+    # 3: what the ETag hashes (the events' rows); (rendering) 4: the events with their last public note.
     with django_assert_num_queries(4):
         etag = client.get(feed_path(microscope_feed_of_dana))["ETag"]
     with django_assert_num_queries(3):
@@ -229,3 +236,130 @@ def test_head_answers_the_headers_of_get_and_other_methods_are_405(client, reque
     ):
         assert answer.status_code == 405 and answer["Allow"] == "GET, HEAD"
         assert answer.json()["parameter"] == "method"
+
+
+def test_line_breaks_and_control_characters_in_a_booking_never_break_a_content_line(
+    client, requested, microscope, microscope_feed_of_dana, alice
+):
+    microscope.name = "Confocal\rmicroscope\x1b[31m"
+    microscope.room = "B12\r\nbasement\x07"
+    microscope.save()
+    add_note(
+        booking=requested, by=alice, message="Bring\rslides\r\nand\x01\x0bgloves\x7f\tplease", public=True
+    )
+
+    body = client.get(feed_path(microscope_feed_of_dana)).content
+
+    lines = body.split(b"\r\n")
+    assert lines[-1] == b"" and all(b"\r" not in line and b"\n" not in line for line in lines)
+    assert not any((byte < 0x20 and byte != 0x09) or byte == 0x7F for line in lines for byte in line)
+    event = events_of(body)[f"booking-{requested.pk}@127.0.0.1"]
+    assert str(event["SUMMARY"]) == "Confocal\nmicroscope[31m: Bob Baker"
+    assert str(event["LOCATION"]) == "B12\nbasement"
+    assert str(event["DESCRIPTION"]).endswith("\nBring\nslides\nandgloves\tplease")
+
+
+def test_the_feed_and_the_booking_e_mail_write_one_location(
+    client, requested, microscope, microscope_feed_of_dana
+):
+    microscope.city = "Manchester"
+    microscope.save()
+    uid = f"booking-{requested.pk}@127.0.0.1"
+
+    in_the_feed = events_of(client.get(feed_path(microscope_feed_of_dana)).content)[uid]
+    (in_the_e_mail,) = parsed(ics_event(Booking.objects.get(pk=requested.pk))).walk("VEVENT")
+
+    assert str(in_the_feed["LOCATION"]) == str(in_the_e_mail["LOCATION"]) == "B12, Manchester"
+
+
+def _delete(requested, **_):
+    Booking.objects.filter(pk=requested.pk).delete()
+
+
+def _cancel_and_wait_until_it_leaves(requested, bob, time_machine, settings, **_):
+    cancel_booking(booking=requested, by=bob)
+    time_machine.move_to(timezone.now() + timedelta(days=settings.LABSHARE_FEEDS_CANCELLED_DAYS + 1))
+
+
+def _move_the_booking_by_a_queryset_update(requested, **_):
+    # A bulk update() sets no updated_at: the event changes though its SEQUENCE does not.
+    Booking.objects.filter(pk=requested.pk).update(
+        start_time=requested.start_time + timedelta(hours=1), end_time=requested.end_time + timedelta(hours=1)
+    )
+
+
+def _rename_the_requester(bob, **_):
+    bob.first_name = "Robert"
+    bob.save()
+
+
+def _rename_the_equipment(microscope, **_):
+    Equipment.objects.filter(pk=microscope.pk).update(name="Confocal microscope II")
+
+
+def _move_the_equipment(microscope, **_):
+    Equipment.objects.filter(pk=microscope.pk).update(room="C3")
+
+
+def _rename_the_lab(graphene_lab, **_):
+    Account.objects.filter(pk=graphene_lab.pk).update(name="Graphene Centre")
+
+
+def _delete_the_public_note(requested, **_):
+    BookingNote.objects.filter(booking=requested).delete()
+
+
+def _make_the_note_private(requested, **_):
+    BookingNote.objects.filter(booking=requested).update(is_public=False)
+
+
+def _edit_the_note(requested, **_):
+    BookingNote.objects.filter(booking=requested).update(message="Thick films")
+
+
+def _poll_less_often(settings, **_):
+    settings.LABSHARE_FEEDS_REFRESH_MINUTES = 60
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _delete,
+        _cancel_and_wait_until_it_leaves,
+        _move_the_booking_by_a_queryset_update,
+        _rename_the_requester,
+        _rename_the_equipment,
+        _move_the_equipment,
+        _rename_the_lab,
+        _delete_the_public_note,
+        _make_the_note_private,
+        _edit_the_note,
+        _poll_less_often,
+    ],
+)
+def test_anything_written_in_the_feed_changes_its_etag(
+    client, requested, graphene_feed_of_dana, microscope, graphene_lab, bob, time_machine, settings, change
+):
+    time_machine.move_to(timezone.now(), tick=False)
+    before = client.get(feed_path(graphene_feed_of_dana))
+    assert client.get(feed_path(graphene_feed_of_dana), HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
+
+    change(
+        requested=requested,
+        microscope=microscope,
+        graphene_lab=graphene_lab,
+        bob=bob,
+        settings=settings,
+        time_machine=time_machine,
+    )
+
+    # RFC 9110 §13.2.2: with If-None-Match, If-Modified-Since is not evaluated (Last-Modified
+    # cannot see a deletion or a rename).
+    after = client.get(
+        feed_path(graphene_feed_of_dana),
+        HTTP_IF_NONE_MATCH=before["ETag"],
+        HTTP_IF_MODIFIED_SINCE=before["Last-Modified"],
+    )
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"] and after.content != before.content
+    assert client.get(feed_path(graphene_feed_of_dana), HTTP_IF_NONE_MATCH=after["ETag"]).status_code == 304

@@ -42,7 +42,7 @@ def ics_event(booking) -> bytes:
         # The calendar feeds' UID and SEQUENCE: the invitation and the subscribed event are one.
         "sequence": sequence(booking.created_at, booking.updated_at),
         "last_modified": booking.updated_at,
-        "location": booking.equipment.room,
+        "location": booking.equipment.location,
     }
     return calendar(
         f"{booking.equipment.name} booking", [event], settings.LABSHARE_ICS_DOMAIN, datetime.now(UTC)

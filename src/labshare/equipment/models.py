@@ -119,6 +119,11 @@ class Equipment(models.Model):
         """The asset whose family this one books: its parent, or itself."""
         return self.parent_id or self.pk
 
+    @property
+    def location(self) -> str:
+        """Where it is, as calendar events write it (feeds and e-mail): its room and city."""
+        return ", ".join(part for part in (self.room, self.city) if part)
+
     def clean(self) -> None:
         if self.lab_id and self.lab.account_type != AccountType.LAB:
             raise ValidationError({"lab": "Equipment belongs to a lab."})
