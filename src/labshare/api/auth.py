@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from labshare.api.counts import VERSION_KEY
 from labshare.api.errors import ApiError, InsufficientScope, InvalidToken, MethodNotAllowed
 from labshare.api.timestamps import as_utc
 
@@ -78,6 +79,8 @@ class Token:
 
 class ApiRequest(HttpRequest):
     token: Token
+    # The data version (api/counts.py) as read with the token, None when the cache held none.
+    stored_data_version: str | None
 
 
 def checksum(raw_token: str) -> str:
@@ -112,10 +115,14 @@ def load_token(token_checksum: str) -> dict | None:
 
 
 def authenticate(request: HttpRequest) -> Token:
+    """The request's token; the data version a list reads its totals under is read with it
+    (`request.stored_data_version`), so that the two cost one cache round trip."""
     token_checksum = checksum(bearer_token(request))
     key = TOKEN_KEY.format(checksum=token_checksum)
     now = timezone.now().timestamp()
-    cached = cache.get(key)
+    found = cache.get_many([key, VERSION_KEY])
+    request.stored_data_version = found.get(VERSION_KEY)
+    cached = found.get(key)
     # Age checked here too, so that the lifetime holds on our clock whatever the cache's is.
     if cached is None or now - cached["loaded_at"] >= TOKEN_CACHE_SECONDS:
         cached = load_token(token_checksum)

@@ -19,20 +19,27 @@ COUNT_CACHE_SECONDS = 60
 VERSION_KEY = "api:data-version"
 
 
-def data_version() -> str:
-    return replicas.settled(cache.get_or_set(VERSION_KEY, lambda: uuid.uuid4().hex, timeout=None))
+def data_version(stored: str | None = None) -> str:
+    """The current data version; `stored` is the one already read from the cache (with the
+    token, api/auth.py), if it held one."""
+    version = stored or cache.get_or_set(VERSION_KEY, lambda: uuid.uuid4().hex, timeout=None)
+    return replicas.settled(version)
 
 
 def bump_data_version() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex + replicas.written_up_to(), timeout=None)
 
 
-def cached_count(name: str, parameters: list, count: Callable[[], int | None], version: str) -> int | None:
-    """The total for a list (`name` and its SQL parameters identify it) under the data
-    version (`data_version()`), counted on a miss."""
+def count_key(name: str, parameters: list, version: str) -> str:
+    """Where the total for a list (`name` and its SQL parameters identify it) is kept under
+    the data version (`data_version()`)."""
     digest = hashlib.sha256(repr((name, parameters)).encode()).hexdigest()
-    key = f"api:count:{version}:{digest}"
-    cached = cache.get(key)
+    return f"api:count:{version}:{digest}"
+
+
+def cached_count(key: str, cached: int | None, count: Callable[[], int | None]) -> int | None:
+    """The total `cached` under `key` (read by the caller with the page's other keys, in one
+    round trip), or counted and kept on a miss."""
     if cached is None:
         total = count()
         # None ("no such parent") is cached too, as -1.

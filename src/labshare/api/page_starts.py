@@ -8,6 +8,7 @@ a keyset condition instead of skipping rows. Starts are stored under the data ve
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
@@ -18,19 +19,32 @@ from labshare.api.pagination import Page
 Fetch = Callable[[int, int, int | None], list[dict]]
 
 
+@dataclass(frozen=True)
+class Starts:
+    """Where a page and the one after it start: their cache keys, and what the cache held
+    under them (read by the caller with the list's total, in one round trip)."""
+
+    this_key: str
+    next_key: str
+    remembered: dict
+
+
 def _key(name: str, parameters: list, per_page: int, number: int, version: str) -> str:
     digest = hashlib.sha256(repr((name, parameters, per_page, number)).encode()).hexdigest()
     return f"api:page-start:{version}:{digest}"
 
 
-def page_rows(name: str, parameters: list, page: Page, version: str, fetch: Fetch) -> list[dict]:
-    """The rows of `page`: after a remembered row when there is one, else by OFFSET.
-    `version` is the data version (api/counts.py) the list's total was read under."""
-    this_key, next_key = (
-        _key(name, parameters, page.per_page, number, version) for number in (page.number, page.number + 1)
+def start_keys(name: str, parameters: list, page: Page, version: str) -> tuple[str, str]:
+    """The keys of `page`'s start and the next page's, under the data version (api/counts.py)
+    the list's total is read under."""
+    return _key(name, parameters, page.per_page, page.number, version), _key(
+        name, parameters, page.per_page, page.number + 1, version
     )
-    remembered = cache.get_many([this_key, next_key])
-    after_id = remembered.get(this_key)
+
+
+def page_rows(starts: Starts, page: Page, fetch: Fetch) -> list[dict]:
+    """The rows of `page`: after a remembered row when there is one, else by OFFSET."""
+    after_id = starts.remembered.get(starts.this_key)
     if after_id is not None:
         rows = fetch(page.per_page, 0, after_id)
     elif page.number == 1:
@@ -40,7 +54,7 @@ def page_rows(name: str, parameters: list, page: Page, version: str, fetch: Fetc
         rows = fetch(page.per_page + 1, page.offset - 1, None)
         if rows:
             before, rows = rows[0], rows[1:]
-            cache.set(this_key, before["id"], COUNT_CACHE_SECONDS)
-    if len(rows) == page.per_page and remembered.get(next_key) != rows[-1]["id"]:
-        cache.set(next_key, rows[-1]["id"], COUNT_CACHE_SECONDS)
+            cache.set(starts.this_key, before["id"], COUNT_CACHE_SECONDS)
+    if len(rows) == page.per_page and starts.remembered.get(starts.next_key) != rows[-1]["id"]:
+        cache.set(starts.next_key, rows[-1]["id"], COUNT_CACHE_SECONDS)
     return rows

@@ -5,13 +5,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import orjson
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from labshare.api import details, page_starts, queries, shapes
 from labshare.api.auth import ApiRequest, api_view
-from labshare.api.counts import cached_count, data_version
+from labshare.api.counts import cached_count, count_key, data_version
 from labshare.api.errors import InsufficientScope, NotFound, json_response
 from labshare.api.pagination import Page, page_response, requested_page
 from labshare.api.parameters import (
@@ -74,24 +75,35 @@ def labs_under_account(request: ApiRequest, account_id: int, parameter: str) -> 
 
 
 def paginated(
-    request: HttpRequest,
+    request: ApiRequest,
     name: str,
     parameters: list,
     count: Callable[[], int | None],
-    page_rows: Callable[[Page, str, int], list[dict]],
+    page_rows: Callable[[Page, int, page_starts.Starts | None], list[dict]],
     shape: Callable[[list[dict]], list[dict]],
     missing: NotFound | None = None,
+    starts_name: str | None = None,
 ) -> HttpResponse:
     """A list answer: the cached total, then one statement for the page (none past the end).
-    `page_rows` is given the page, the data version the total was read under and the total
-    (by which a filtered list chooses its plan). The total is the list's whatever the page:
-    a sort=updated_at cursor does not narrow it."""
+    `page_rows` is given the page, the total (by which a filtered list chooses its plan) and,
+    for a list that remembers its page starts (`starts_name`; never for a sort=updated_at walk,
+    which continues by its own keyset), where the page starts. The total is the list's
+    whatever the page: a sort=updated_at cursor does not narrow it."""
     page = requested_page(request)
-    version = data_version()
-    total = cached_count(name, parameters, count, version)
+    version = data_version(request.stored_data_version)
+    total_key = count_key(name, parameters, version)
+    keys = (
+        []
+        if starts_name is None or page.by_updated_at
+        else page_starts.start_keys(starts_name, parameters, page, version)
+    )
+    # One round trip for the total and the page's starts.
+    found = cache.get_many([total_key, *keys])
+    total = cached_count(total_key, found.get(total_key), count)
     if total is None and missing is not None:
         raise missing
-    rows = [] if page.is_past(total) else page_rows(page, version, total)
+    starts = page_starts.Starts(*keys, found) if keys else None
+    rows = [] if page.is_past(total) else page_rows(page, total, starts)
     return page_response(request, shape(rows), page, total, rows[-1] if rows else None)
 
 
@@ -112,7 +124,7 @@ def accounts(request: ApiRequest) -> HttpResponse:
         "accounts",
         [account_ids, filters],
         lambda: queries.accounts_count(account_ids, filters),
-        lambda page, _version, _total: queries.accounts_page(account_ids, filters, page),
+        lambda page, _total, _starts: queries.accounts_page(account_ids, filters, page),
         each(shapes.account_item),
     )
 
@@ -135,25 +147,23 @@ def bookings(request: ApiRequest) -> HttpResponse:
     filters = booking_filters(request)
     detailed = detail_view(request)
     fetch = queries.bookings_detail_page if detailed else queries.bookings_page
-    name, parameters = "bookings", [labs, filters]
     return paginated(
         request,
-        name,
-        parameters,
+        "bookings",
+        [labs, filters],
         lambda: queries.bookings_count(labs, filters),
-        lambda page, version, total: (
-            # A walk by updated_at continues by its own keyset: no remembered page starts.
+        lambda page, total, starts: (
+            # No starts: a sort=updated_at walk, which continues by its own keyset.
             fetch(labs, filters, page.per_page, page.offset, None, page, total)
-            if page.by_updated_at
+            if starts is None
             else page_starts.page_rows(
-                f"{name}:{detailed}",
-                parameters,
+                starts,
                 page,
-                version,
                 lambda limit, offset, after_id: fetch(labs, filters, limit, offset, after_id, total=total),
             )
         ),
         booking_details if detailed else each(shapes.booking_item),
+        starts_name=f"bookings:{detailed}",
     )
 
 
@@ -188,7 +198,7 @@ def equipment_list(request: ApiRequest) -> HttpResponse:
         "equipment",
         [labs, filters, children_only],
         lambda: queries.equipment_count(labs, filters, children_only),
-        lambda page, _version, _total: queries.equipment_page(labs, filters, children_only, page),
+        lambda page, _total, _starts: queries.equipment_page(labs, filters, children_only, page),
         each(shapes.equipment_item),
     )
 
@@ -217,7 +227,7 @@ def equipment_bookings(request: ApiRequest, equipment_id: str) -> HttpResponse:
         "equipment_bookings",
         [equipment_pk, labs, filters],
         lambda: queries.equipment_bookings_count(equipment_pk, labs, filters),
-        lambda page, _version, _total: page_rows(equipment_pk, labs, filters, page),
+        lambda page, _total, _starts: page_rows(equipment_pk, labs, filters, page),
         booking_details if detailed else each(shapes.equipment_booking_item),
         missing=NotFound("equipment", equipment_pk),
     )
@@ -235,7 +245,7 @@ def groups(request: ApiRequest) -> HttpResponse:
         "groups",
         [labs, filters],
         lambda: queries.groups_count(labs, filters),
-        lambda page, _version, _total: queries.groups_page(labs, filters, page),
+        lambda page, _total, _starts: queries.groups_page(labs, filters, page),
         each(shapes.group_item),
     )
 
@@ -261,7 +271,7 @@ def projects(request: ApiRequest, account_id: str) -> HttpResponse:
         "projects",
         [labs, filters],
         lambda: queries.projects_count(labs, filters),
-        lambda page, _version, _total: queries.projects_page(labs, filters, page),
+        lambda page, _total, _starts: queries.projects_page(labs, filters, page),
         shapes.project_items,
     )
 
