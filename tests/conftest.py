@@ -17,6 +17,20 @@ PASSWORD = "correct horse battery staple"
 # For tests where passwords play no part: PBKDF2 would dominate their set-up. Client secrets
 # keep Labshare's hasher, which django-oauth-toolkit asks for by name.
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", client_secrets.HASHER]
+
+
+def redis_caches(location: str) -> dict:
+    """The cache settings of production (settings.py) with Redis at `location`."""
+    return {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": location,
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
+        },
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+
+
 # Equipment, people and custom forms of the booking workflow, for its tests and the browser's.
 pytest_plugins = ["tests.bookings.fixtures"]
 

@@ -12,20 +12,9 @@ from django.core.cache import cache
 from oauth2_provider.models import AccessToken
 
 from labshare.api.auth import checksum
+from tests.conftest import redis_caches
 
 REDIS_URL = os.environ.get("LABSHARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-
-
-def redis_caches(location: str) -> dict:
-    """The cache settings of production (settings.py) with Redis at `location`."""
-    return {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": location,
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
-        },
-        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    }
 
 
 @pytest.fixture

@@ -5,20 +5,10 @@ import os
 
 import pytest
 
+from tests.conftest import redis_caches
 from tests.e2e.conftest import free_port
 
 REDIS_URL = os.environ.get("LABSHARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-
-
-def redis_cache(url: str) -> dict:
-    return {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": url,
-            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.25, "SOCKET_TIMEOUT": 0.25},
-        },
-        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    }
 
 
 def test_it_answers_live_without_the_database(client):
@@ -46,7 +36,7 @@ def test_it_opens_no_session(client, db):
 
 def test_it_asks_redis_when_it_is_configured(client, db, settings):
     settings.REDIS_URL = REDIS_URL
-    settings.CACHES = redis_cache(REDIS_URL)
+    settings.CACHES = redis_caches(REDIS_URL)
     response = client.get("/health/ready")
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
@@ -55,7 +45,7 @@ def test_it_asks_redis_when_it_is_configured(client, db, settings):
 def test_it_names_redis_when_redis_does_not_answer(client, db, settings):
     closed = f"redis://127.0.0.1:{free_port()}/0"
     settings.REDIS_URL = closed
-    settings.CACHES = redis_cache(closed)
+    settings.CACHES = redis_caches(closed)
     response = client.get("/health/ready")
     assert response.status_code == 503
     body = response.json()
