@@ -1,11 +1,13 @@
 """One POST to an endpoint: private addresses refused unless allowed, no redirect followed,
 the answer read up to its limit, a timeout and a closed port as failures."""
 
+import ipaddress
 import socket
 
+import httpx
 import pytest
 
-from labshare.webhooks.transport import ANSWER_LIMIT, post
+from labshare.webhooks.transport import ANSWER_LIMIT, Refused, checked_address, post
 from tests.e2e.conftest import free_port
 from tests.webhooks.receiver import Receiver, Reply
 
@@ -23,6 +25,14 @@ from tests.webhooks.receiver import Receiver, Reply
         "http://[fd00:ec2::254]/",
         "http://[::ffff:127.0.0.1]:9/hook",
         "http://0.0.0.0:9/hook",
+        "http://[64:ff9b::a00:1]/hook",  # NAT64 of 10.0.0.1
+        "http://[64:ff9b::7f00:1]:9/hook",  # NAT64 of 127.0.0.1
+        "http://[2002:a9fe:a9fe::1]/",  # 6to4 of 169.254.169.254
+        "http://[2002:a00:1::1]/hook",  # 6to4 of 10.0.0.1
+        "http://[::7f00:1]:9/hook",  # IPv4-compatible 127.0.0.1
+        "http://[::808:808]/hook",  # IPv4-compatible, deprecated whatever it carries
+        "http://[::ffff:0:7f00:1]:9/hook",  # IPv4-translated 127.0.0.1
+        "http://[fec0::1]/hook",  # site-local
     ],
 )
 def test_it_refuses_addresses_that_are_not_public(url, settings):
@@ -31,6 +41,44 @@ def test_it_refuses_addresses_that_are_not_public(url, settings):
     assert answer.status_code is None
     assert answer.error.startswith("refused:")
     assert "not a public address" in answer.error
+
+
+@pytest.mark.parametrize(
+    ("address", "destination"),
+    [
+        ("8.8.8.8", "8.8.8.8"),
+        ("2606:4700::1111", "2606:4700::1111"),
+        ("::ffff:8.8.8.8", "::ffff:808:808"),
+        ("64:ff9b::808:808", "64:ff9b::808:808"),  # NAT64 of a public address
+        ("2002:808:808::1", "2002:808:808::1"),  # 6to4 of a public address
+    ],
+)
+def test_it_accepts_public_addresses_in_any_form(address, destination, settings):
+    settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE = []
+    host = f"[{address}]" if ":" in address else address
+    assert checked_address(httpx.URL(f"https://{host}/hook")) == destination
+
+
+def test_the_allowed_networks_cover_the_ipv6_forms_that_reach_them(settings):
+    settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE = [ipaddress.ip_network("10.0.0.0/8")]
+    for host in ("10.1.2.3", "[::ffff:10.1.2.3]", "[64:ff9b::a01:203]"):
+        checked_address(httpx.URL(f"http://{host}/hook"))
+    with pytest.raises(Refused):
+        checked_address(httpx.URL("http://[2002:a01:203::1]/hook"))  # 6to4 leaves the network
+
+
+def test_it_refuses_a_host_if_any_of_its_addresses_is_refused(settings, monkeypatch):
+    settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE = []
+    answers = {"8.8.8.8": socket.AF_INET, "fec0::1": socket.AF_INET6}
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, **_: [
+            (family, socket.SOCK_STREAM, 6, "", (a, port)) for a, family in answers.items()
+        ],
+    )
+    with pytest.raises(Refused, match="resolves to fec0::1"):
+        checked_address(httpx.URL("https://hooks.example.com/hook"))
 
 
 def test_it_refuses_a_host_that_resolves_to_loopback_though_its_name_looks_public(settings, monkeypatch):

@@ -35,14 +35,43 @@ class Answer:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    if any(address in network for network in settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE):
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# RFC 6052: an IPv6 address of NAT64 reaches the IPv4 address in its low 32 bits.
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def destination(address: IPAddress) -> IPAddress:
+    """Where a connection to the address goes: the IPv4 address of a mapped or NAT64 one."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if address in NAT64:
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
+
+
+def public(address: IPAddress) -> bool:
+    # Not global covers loopback, private, link-local (cloud metadata at 169.254.169.254) and
+    # shared (100.64/10) addresses; multicast is global but no server.
+    if not address.is_global or address.is_multicast:
+        return False
+    if isinstance(address, ipaddress.IPv4Address):
         return True
-    # Not global covers loopback, private, link-local (cloud metadata at 169.254.169.254),
-    # shared (100.64/10), reserved and unspecified addresses; multicast is global but no server.
-    return address.is_global and not address.is_multicast
+    # 6to4 and Teredo tunnel to an IPv4 address, which must be public too.
+    tunnelled = address.sixtofour or (address.teredo and address.teredo[1])
+    if tunnelled and not public(tunnelled):
+        return False
+    # Reserved is the rest of ::/8 (IPv4-compatible ::/96, translated ::ffff:0:0:0/96) and the
+    # unassigned ranges; site-local (fec0::/10) is deprecated but may still route inside a site.
+    return not (address.is_reserved or address.is_site_local)
+
+
+def allowed(address: IPAddress) -> bool:
+    """Public, or in a network LABSHARE_WEBHOOKS_ALLOW_PRIVATE names."""
+    target = destination(address)
+    if any(target in network for network in settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE):
+        return True
+    return public(target)
 
 
 def checked_address(url: httpx.URL) -> str:
