@@ -48,6 +48,36 @@ def test_it_names_what_is_wrong_with_a_registration(client, alice, alice_app):
     assert not Endpoint.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("http://hooks.example.org/labshare", "The URL must be https:// with a host."),
+        ("ftp://hooks.example.org/labshare", "The URL must be https:// with a host."),
+        ("https://alice:pw@hooks.example.org/labshare", "The URL must not hold a user name or password."),
+        ("https://hooks.example.org/labshare#top", "The URL must not have a fragment (#...)."),
+        ("https://10.0.0.7/labshare", "10.0.0.7 is not a public address."),
+        ("https://[::ffff:169.254.169.254]/", "::ffff:a9fe:a9fe is not a public address."),
+        ("https://[64:ff9b::7f00:1]/", "64:ff9b::7f00:1 is not a public address."),
+        ("https://hooks.example.org:99999/", "The port must be from 1 to 65535, not 99999."),
+        ("https://ex\u00adample.org/labshare", "The URL's host cannot be written in IDNA form"),
+    ],
+)
+def test_it_refuses_a_url_it_would_not_deliver_to(client, alice, alice_app, settings, url, error):
+    settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE = []
+    client.force_login(alice)
+    response = register(client, alice_app, url=url)
+    assert response.status_code == 400
+    (message,) = response.context["endpoint_form"].errors["url"]
+    assert message.startswith(error)
+    assert not Endpoint.objects.exists()
+
+
+def test_it_registers_http_where_private_networks_are_allowed(client, alice, alice_app):
+    client.force_login(alice)
+    assert register(client, alice_app, url="http://127.0.0.1:9000/hook").status_code == 200
+    assert Endpoint.objects.get().url == "http://127.0.0.1:9000/hook"
+
+
 def test_rotating_shows_a_new_secret_and_keeps_the_old_one_for_the_overlap(client, alice, alice_app):
     client.force_login(alice)
     first = register(client, alice_app).context["webhook_secret"]["secret"]

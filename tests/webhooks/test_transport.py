@@ -15,24 +15,24 @@ from tests.webhooks.receiver import Receiver, Reply
 @pytest.mark.parametrize(
     "url",
     [
-        "http://127.0.0.1:9/hook",
-        "http://localhost:9/hook",
-        "http://10.1.2.3/hook",
-        "http://192.168.0.10/hook",
-        "http://169.254.169.254/latest/meta-data/",  # cloud metadata
-        "http://100.100.100.200/",  # shared address space (another cloud's metadata)
-        "http://[::1]:9/hook",
-        "http://[fd00:ec2::254]/",
-        "http://[::ffff:127.0.0.1]:9/hook",
-        "http://0.0.0.0:9/hook",
-        "http://[64:ff9b::a00:1]/hook",  # NAT64 of 10.0.0.1
-        "http://[64:ff9b::7f00:1]:9/hook",  # NAT64 of 127.0.0.1
-        "http://[2002:a9fe:a9fe::1]/",  # 6to4 of 169.254.169.254
-        "http://[2002:a00:1::1]/hook",  # 6to4 of 10.0.0.1
-        "http://[::7f00:1]:9/hook",  # IPv4-compatible 127.0.0.1
-        "http://[::808:808]/hook",  # IPv4-compatible, deprecated whatever it carries
-        "http://[::ffff:0:7f00:1]:9/hook",  # IPv4-translated 127.0.0.1
-        "http://[fec0::1]/hook",  # site-local
+        "https://127.0.0.1:9/hook",
+        "https://localhost:9/hook",
+        "https://10.1.2.3/hook",
+        "https://192.168.0.10/hook",
+        "https://169.254.169.254/latest/meta-data/",  # cloud metadata
+        "https://100.100.100.200/",  # shared address space (another cloud's metadata)
+        "https://[::1]:9/hook",
+        "https://[fd00:ec2::254]/",
+        "https://[::ffff:127.0.0.1]:9/hook",
+        "https://0.0.0.0:9/hook",
+        "https://[64:ff9b::a00:1]/hook",  # NAT64 of 10.0.0.1
+        "https://[64:ff9b::7f00:1]:9/hook",  # NAT64 of 127.0.0.1
+        "https://[2002:a9fe:a9fe::1]/",  # 6to4 of 169.254.169.254
+        "https://[2002:a00:1::1]/hook",  # 6to4 of 10.0.0.1
+        "https://[::7f00:1]:9/hook",  # IPv4-compatible 127.0.0.1
+        "https://[::808:808]/hook",  # IPv4-compatible, deprecated whatever it carries
+        "https://[::ffff:0:7f00:1]:9/hook",  # IPv4-translated 127.0.0.1
+        "https://[fec0::1]/hook",  # site-local
     ],
 )
 def test_it_refuses_addresses_that_are_not_public(url, settings):
@@ -92,9 +92,37 @@ def test_it_refuses_a_host_that_resolves_to_loopback_though_its_name_looks_publi
             lambda host, *a, **k: real("127.0.0.1" if host == "hooks.example.com" else host, *a, **k),
         )
         port = receiver.server.server_port
-        answer = post(f"http://hooks.example.com:{port}/hook", b"{}", {})
+        answer = post(f"https://hooks.example.com:{port}/hook", b"{}", {})
         assert "resolves to 127.0.0.1" in answer.error
         assert receiver.received == []
+
+
+def test_it_resolves_and_names_an_internationalised_host_in_its_idna_form(settings, monkeypatch):
+    settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE = [ipaddress.ip_network("127.0.0.1/32")]
+    with Receiver() as receiver:
+        asked = []
+        real = socket.getaddrinfo
+
+        def resolve(host, *args, **kwargs):
+            asked.append(host)
+            return real("127.0.0.1" if host == "xn--strae-oqa.example" else host, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", resolve)
+        port = receiver.server.server_port
+        # IDNA 2008 keeps the ß (IDNA 2003, Python's own codec, would make it "strasse").
+        answer = post(f"http://Straße.example:{port}/hook", b"{}", {})
+        assert answer.ok, answer.error
+        assert asked[0] == "xn--strae-oqa.example"  # then the connection to the address checked
+        assert receiver.received[0].headers["host"] == f"xn--strae-oqa.example:{port}"
+
+
+def test_a_host_that_cannot_be_encoded_is_refused_not_raised(loopback_allowed):
+    for url in ("https://ex\u00adample.org/hook", "https://\u2100.example/hook"):
+        assert post(url, b"{}", {}).error.startswith("refused: The URL's host cannot be written in IDNA form")
+    # Already ASCII, though IDNA 2008 would not decode it (an emoji): resolved as written.
+    assert post("https://xn--ls8h.example/hook", b"{}", {}).error.startswith(
+        "refused: xn--ls8h.example does not resolve"
+    )
 
 
 def test_it_refuses_other_schemes(loopback_allowed):

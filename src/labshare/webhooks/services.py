@@ -23,7 +23,7 @@ from labshare.changes.recording import TYPES
 from labshare.oauth.models import Application
 from labshare.webhooks import signing
 from labshare.webhooks.models import Delivery, Endpoint, Kind, Status
-from labshare.webhooks.transport import Answer
+from labshare.webhooks.transport import Answer, Refused, checked_url
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,15 @@ def clean_event_types(event_types: list[str]) -> list[str]:
     return [t for t in EVENT_TYPES if t in event_types]
 
 
+def clean_url(url: str) -> str:
+    """The URL as given, once it may be delivered to (its name is resolved at each attempt)."""
+    try:
+        checked_url(url)
+    except Refused as refused:
+        raise ValidationError({"url": str(refused)}) from None
+    return url
+
+
 @transaction.atomic
 def create_endpoint(
     *, application: Application, by: User, url: str, event_types: list[str]
@@ -52,7 +61,7 @@ def create_endpoint(
     ensure_owner(application, by)
     endpoint = Endpoint(
         application=application,
-        url=url,
+        url=clean_url(url),
         event_types=" ".join(clean_event_types(event_types)),
         secret_salt=signing.new_salt(),
         cursor=feed.read([], after=None).cursor,

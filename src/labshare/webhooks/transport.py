@@ -74,19 +74,46 @@ def allowed(address: IPAddress) -> bool:
     return public(target)
 
 
+def checked_url(url: str) -> httpx.URL:
+    """The URL, its host in IDNA (punycode) form, if it may be delivered to as written: https
+    (http only where LABSHARE_WEBHOOKS_ALLOW_PRIVATE names a network), a host that is not a
+    refused address, no credentials and no fragment. Its name is resolved at each attempt."""
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.raw_host.decode("ascii")
+        port = parsed.port
+    except (httpx.InvalidURL, UnicodeError) as error:
+        raise Refused(f"The URL's host cannot be written in IDNA form ({error}).") from None
+    schemes = ("https", "http") if settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE else ("https",)
+    if parsed.scheme not in schemes or not host:
+        raise Refused(f"The URL must be {' or '.join(f'{s}://' for s in schemes)} with a host.")
+    if parsed.userinfo:
+        raise Refused("The URL must not hold a user name or password.")
+    if parsed.fragment:
+        raise Refused("The URL must not have a fragment (#...).")
+    if port is not None and not 0 < port < 65536:
+        raise Refused(f"The port must be from 1 to 65535, not {port}.")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return parsed
+    if not allowed(address):
+        raise Refused(f"{address} is not a public address.")
+    return parsed
+
+
 def checked_address(url: httpx.URL) -> str:
     """The address to connect to, once every address the host resolves to is allowed."""
-    if url.scheme not in ("http", "https") or not url.host:
-        raise Refused("The URL must be http:// or https:// with a host.")
+    host = url.raw_host.decode("ascii")
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
-        infos = socket.getaddrinfo(url.host, port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise Refused(f"{url.host} does not resolve ({error.strerror}).") from None
+        raise Refused(f"{host} does not resolve ({error.strerror}).") from None
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     for address in addresses:
         if not allowed(address):
-            raise Refused(f"{url.host} resolves to {address}, which is not a public address.")
+            raise Refused(f"{host} resolves to {address}, which is not a public address.")
     return str(addresses[0])
 
 
@@ -99,9 +126,9 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
         return Answer(status_code, error[:300], timezone.now(), (time.monotonic() - started) * 1000)
 
     try:
-        target = httpx.URL(url)
+        target = checked_url(url)
         address = checked_address(target)
-    except (Refused, httpx.InvalidURL) as error:
+    except Refused as error:
         return answer(None, f"refused: {error}")
     request_headers = {
         **headers,
@@ -117,7 +144,9 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
                 target.copy_with(host=address),
                 content=body,
                 headers=request_headers,
-                extensions={"sni_hostname": target.host},  # TLS verifies the name, not the address
+                extensions={
+                    "sni_hostname": target.raw_host.decode("ascii")
+                },  # TLS verifies the name, not the address
             ) as response,
         ):
             read = 0
