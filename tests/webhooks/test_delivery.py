@@ -2,6 +2,7 @@
 Webhooks reference library: order per record, retries, giving up, rotation, labs."""
 
 import ipaddress
+import time
 from datetime import timedelta
 
 import orjson
@@ -12,11 +13,12 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from labshare import webhooks
 from labshare.equipment.models import Equipment
 from labshare.oauth.service_access import bind_service
+from labshare.webhooks import delivery
 from labshare.webhooks.models import Delivery, Endpoint, Status
 from labshare.webhooks.services import create_endpoint, rotate_secret
 from tests.e2e.conftest import free_port
 from tests.webhooks.conftest import run_until
-from tests.webhooks.receiver import Reply
+from tests.webhooks.receiver import Dribbler, Reply
 
 
 def bodies(receiver, secret):
@@ -140,6 +142,26 @@ def test_while_a_secret_rotates_both_sign_then_only_the_new_one(
     second.verified(new_secret)
     with pytest.raises(WebhookVerificationError):
         Webhook(old_secret).verify(second.body, second.headers)
+
+
+def test_a_receiver_that_dribbles_holds_back_no_other_delivery_of_its_batch(
+    hooked, receiver, alice, alice_app, graphene_lab, settings
+):
+    settings.LABSHARE_WEBHOOKS_TIMEOUT_SECONDS = 0.5
+    with Dribbler(pause=0.05) as dribbler:
+        slow, _ = create_endpoint(
+            application=alice_app, by=alice, url=dribbler.url, event_types=["equipment"]
+        )
+        Equipment.objects.create(lab=graphene_lab, name="Centrifuge")
+        delivery.fan_out_all()
+        started = time.monotonic()
+        assert delivery.deliver_due() == 2
+        assert time.monotonic() - started < 1.0
+    fast = Delivery.objects.get(endpoint=hooked[0])
+    dribbled = Delivery.objects.get(endpoint=slow)
+    assert fast.status == Status.DELIVERED
+    assert (dribbled.status, dribbled.error) == (Status.PENDING, "timed out after 0.5 s")
+    assert dribbled.next_attempt_at > dribbled.created_at and dribbled.leased_until is None
 
 
 def test_a_private_address_is_a_failed_attempt(hooked, receiver, graphene_lab, settings):

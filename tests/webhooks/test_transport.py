@@ -3,13 +3,14 @@ the answer read up to its limit, a timeout and a closed port as failures."""
 
 import ipaddress
 import socket
+import time
 
 import httpx
 import pytest
 
-from labshare.webhooks.transport import ANSWER_LIMIT, Refused, checked_address, post
+from labshare.webhooks.transport import ANSWER_LIMIT, Refused, checked_address, post, post_all
 from tests.e2e.conftest import free_port
-from tests.webhooks.receiver import Receiver, Reply
+from tests.webhooks.receiver import Dribbler, Receiver, Reply
 
 
 @pytest.mark.parametrize(
@@ -164,6 +165,29 @@ def test_a_slow_answer_times_out(loopback_allowed, settings):
         assert answer.status_code is None
         assert answer.error == "timed out after 0.3 s"
         assert len(receiver.received) == 1
+
+
+@pytest.mark.parametrize("body", [b"", b"x" * 100], ids=["headers", "body"])
+def test_a_receiver_that_dribbles_its_answer_times_out_at_the_deadline(loopback_allowed, settings, body):
+    settings.LABSHARE_WEBHOOKS_TIMEOUT_SECONDS = 0.5
+    # Each byte well within the timeout, the whole answer far past it.
+    with Dribbler(pause=0.05, body=body) as dribbler:
+        started = time.monotonic()
+        answer = post(dribbler.url, b"{}", {})
+        assert time.monotonic() - started < 1.0
+        assert dribbler.requests == 1
+    assert not answer.ok
+    assert answer.error == "timed out after 0.5 s"
+
+
+def test_side_by_side_a_slow_receiver_holds_back_no_other_past_the_deadline(loopback_allowed, settings):
+    settings.LABSHARE_WEBHOOKS_TIMEOUT_SECONDS = 0.5
+    with Dribbler(pause=0.05) as dribbler, Receiver(lambda _: Reply(204, delay=0.2)) as receiver:
+        started = time.monotonic()
+        slow, fast = post_all([(dribbler.url, b"{}", {}), (receiver.url, b"{}", {})])
+        assert time.monotonic() - started < 1.0
+    assert slow.error == "timed out after 0.5 s"
+    assert fast.ok and fast.duration_ms < 500
 
 
 def test_a_closed_port_is_a_connection_error(loopback_allowed):

@@ -211,7 +211,7 @@ def delivery_of(endpoint: Endpoint, change: dict) -> Delivery:
 
 
 def lease_seconds() -> float:
-    # Longer than any attempt can take (connect, send and read each have the timeout).
+    # Longer than a batch can take: every attempt in it ends by the timeout, then it is recorded.
     return 3 * settings.LABSHARE_WEBHOOKS_TIMEOUT_SECONDS + 5
 
 

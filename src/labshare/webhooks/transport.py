@@ -1,11 +1,14 @@
 """One HTTP POST to an endpoint, safely: the host is resolved, every address it resolves to
 must be public (or allowed by LABSHARE_WEBHOOKS_ALLOW_PRIVATE), and the connection goes to
 the address that was checked, so that a second DNS answer cannot point it elsewhere. No
-redirect is followed, the answer is read up to ANSWER_LIMIT bytes, and the request times out."""
+redirect is followed, the answer is read up to ANSWER_LIMIT bytes, and the whole attempt ends
+by the timeout. A batch is sent side by side in one event loop."""
 
+import asyncio
 import ipaddress
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +20,9 @@ ANSWER_LIMIT = 64 * 1024
 # Made once: loading the CA bundle for every request would cost more than most deliveries.
 TLS = httpx.create_ssl_context()
 USER_AGENT = "Labshare-Webhooks/1"
+# Resolving blocks in the C library: in threads of our own, which asyncio.run does not wait
+# for, so that a slow DNS answer holds an attempt no longer than its timeout.
+RESOLVERS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="webhook-dns")
 
 
 class Refused(Exception):
@@ -117,8 +123,27 @@ def checked_address(url: httpx.URL) -> str:
     return str(addresses[0])
 
 
+Request = tuple[str, bytes, dict[str, str]]  # url, body, headers
+
+
+def post_all(requests: list[Request]) -> list[Answer]:
+    """POST each side by side; every attempt ends by the timeout, whatever its receiver does."""
+
+    async def side_by_side() -> list[Answer]:
+        return await asyncio.gather(*(attempt(*request) for request in requests))
+
+    return asyncio.run(side_by_side())
+
+
 def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
-    """POST the body; a refusal, a timeout, a connection error or a non-2xx answer is a failure."""
+    (answer,) = post_all([(url, body, headers)])
+    return answer
+
+
+async def attempt(url: str, body: bytes, headers: dict[str, str]) -> Answer:
+    """POST the body; a refusal, a timeout, a connection error or a non-2xx answer is a failure.
+    The timeout bounds the whole attempt (resolving, connecting, sending, reading the answer),
+    so that a receiver answering a byte at a time cannot hold it longer."""
     started = time.monotonic()
     timeout = settings.LABSHARE_WEBHOOKS_TIMEOUT_SECONDS
 
@@ -126,37 +151,41 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
         return Answer(status_code, error[:300], timezone.now(), (time.monotonic() - started) * 1000)
 
     try:
-        target = checked_url(url)
-        address = checked_address(target)
+        async with asyncio.timeout(timeout):
+            target = checked_url(url)
+            address = await asyncio.get_running_loop().run_in_executor(RESOLVERS, checked_address, target)
+            status_code = await exchange(target, address, body, headers)
     except Refused as error:
         return answer(None, f"refused: {error}")
+    except (TimeoutError, httpx.TimeoutException):
+        return answer(None, f"timed out after {timeout:g} s")
+    except httpx.HTTPError as error:
+        return answer(None, f"{type(error).__name__}: {error}")
+    return answer(status_code, "" if 200 <= status_code < 300 else f"HTTP {status_code}")
+
+
+async def exchange(target: httpx.URL, address: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST to the address checked; answers the status once up to ANSWER_LIMIT bytes are read."""
+    host = target.raw_host.decode("ascii")
     request_headers = {
         **headers,
         "Host": target.netloc.decode("ascii"),
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
     }
-    try:
-        with (
-            httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False, verify=TLS) as client,
-            client.stream(
-                "POST",
-                target.copy_with(host=address),
-                content=body,
-                headers=request_headers,
-                extensions={
-                    "sni_hostname": target.raw_host.decode("ascii")
-                },  # TLS verifies the name, not the address
-            ) as response,
-        ):
-            read = 0
-            for chunk in response.iter_raw():
-                read += len(chunk)
-                if read >= ANSWER_LIMIT or time.monotonic() - started > timeout:
-                    break
-            error = "" if response.is_success else f"HTTP {response.status_code}"
-            return answer(response.status_code, error)
-    except httpx.TimeoutException:
-        return answer(None, f"timed out after {timeout:g} s")
-    except httpx.HTTPError as error:
-        return answer(None, f"{type(error).__name__}: {error}")
+    async with (
+        httpx.AsyncClient(follow_redirects=False, trust_env=False, verify=TLS) as client,
+        client.stream(
+            "POST",
+            target.copy_with(host=address),
+            content=body,
+            headers=request_headers,
+            extensions={"sni_hostname": host},  # TLS verifies the name, not the address
+        ) as response,
+    ):
+        read = 0
+        async for chunk in response.aiter_raw():
+            read += len(chunk)
+            if read >= ANSWER_LIMIT:
+                break
+        return response.status_code
