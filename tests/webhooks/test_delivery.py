@@ -11,8 +11,10 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from labshare import webhooks
+from labshare.accounts.models import Group
 from labshare.equipment.models import Equipment
 from labshare.oauth.service_access import bind_service
+from labshare.oauth.tokens import issue_tokens
 from labshare.webhooks import delivery
 from labshare.webhooks.models import Delivery, Endpoint, Status
 from labshare.webhooks.services import create_endpoint, rotate_secret
@@ -162,6 +164,24 @@ def test_a_receiver_that_dribbles_holds_back_no_other_delivery_of_its_batch(
     assert fast.status == Status.DELIVERED
     assert (dribbled.status, dribbled.error) == (Status.PENDING, "timed out after 0.5 s")
     assert dribbled.next_attempt_at > dribbled.created_at and dribbled.leased_until is None
+
+
+def test_a_type_the_tokens_scopes_do_not_allow_is_never_delivered(
+    transactional_db, alice, alice_app, bob, receiver, graphene_lab, optics_lab, chemistry_lab
+):
+    # Alice's token reads equipment, Bob's does not: no equipment change goes out, of any lab.
+    issue_tokens(alice, alice_app, [graphene_lab, optics_lab], ["read_accounts", "read_equipment"])
+    issue_tokens(bob, alice_app, [chemistry_lab], ["read_accounts"])
+    _endpoint, secret = create_endpoint(
+        application=alice_app, by=alice, url=receiver.url, event_types=["equipment", "groups"]
+    )
+    Equipment.objects.create(lab=graphene_lab, name="Centrifuge")
+    Equipment.objects.create(lab=chemistry_lab, name="Fume hood")
+    cryo = Group.objects.create(lab=graphene_lab, name="Cryo")
+    run_until(lambda: len(receiver.received) >= 1)
+    delivery.run()
+    assert [(b["type"], b["id"]) for b in bodies(receiver, secret)] == [("groups", cryo.pk)]
+    assert list(Delivery.objects.values_list("event_type", flat=True)) == ["groups"]
 
 
 def test_a_private_address_is_a_failed_attempt(hooked, receiver, graphene_lab, settings):

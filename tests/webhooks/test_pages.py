@@ -2,6 +2,7 @@
 disable, delete, the delivery log, replay and ping; each a CSRF-protected POST by the owner."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from labshare.equipment.models import Equipment
@@ -76,6 +77,26 @@ def test_it_registers_http_where_private_networks_are_allowed(client, alice, ali
     client.force_login(alice)
     assert register(client, alice_app, url="http://127.0.0.1:9000/hook").status_code == 200
     assert Endpoint.objects.get().url == "http://127.0.0.1:9000/hook"
+
+
+def test_it_offers_and_takes_only_the_types_the_application_may_read(client, alice, alice_app):
+    alice_app.scopes = "read_bookings read_equipment"
+    alice_app.save()
+    client.force_login(alice)
+    form = client.get(f"/oauth/applications/{alice_app.pk}").context["endpoint_form"]
+    assert [value for value, _ in form.fields["event_types"].choices] == [
+        "bookings",
+        "custom_form_responses",
+        "equipment",
+    ]
+    response = register(client, alice_app, types=["equipment", "groups"])
+    assert response.status_code == 400
+    assert "event_types" in response.context["endpoint_form"].errors
+    with pytest.raises(ValidationError, match="bookings, custom_form_responses, equipment"):
+        create_endpoint(
+            application=alice_app, by=alice, url="https://hooks.example.org/x", event_types=["groups"]
+        )
+    assert not Endpoint.objects.exists()
 
 
 def test_rotating_shows_a_new_secret_and_keeps_the_old_one_for_the_overlap(client, alice, alice_app):
