@@ -155,7 +155,11 @@ def test_a_receiver_that_dribbles_holds_back_no_other_delivery_of_its_batch(
             application=alice_app, by=alice, url=dribbler.url, event_types=["equipment"]
         )
         Equipment.objects.create(lab=graphene_lab, name="Centrifuge")
-        delivery.fan_out_all()
+        # On PostgreSQL a change is read once every older transaction (of any database) ended.
+        deadline = time.monotonic() + 10
+        while delivery.fan_out_all() or Delivery.objects.count() < 2:
+            assert time.monotonic() < deadline, "not fanned out in time"
+            time.sleep(0.05)
         started = time.monotonic()
         assert delivery.deliver_due() == 2
         assert time.monotonic() - started < 1.0
