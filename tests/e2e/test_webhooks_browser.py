@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import PASSWORD
+from tests.e2e.conftest import start_server, stop_process_group
 from tests.e2e.test_oauth_browser import CHROMIUM
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.workers import start_worker, stop
@@ -14,7 +15,9 @@ from tests.webhooks.workers import start_worker, stop
 pytestmark = pytest.mark.e2e
 
 
-def test_it_registers_an_endpoint_and_pings_it(server, alice, alice_app):
+def test_it_registers_an_endpoint_and_pings_it(transactional_db, alice, alice_app):
+    # The receiver is on loopback over http: the page, as the worker, must allow it.
+    process, server = start_server({"LABSHARE_WEBHOOKS_ALLOW_PRIVATE": "127.0.0.1"})
     worker, _ = start_worker()
     try:
         with Receiver() as receiver, sync_playwright() as playwright:
@@ -46,3 +49,4 @@ def test_it_registers_an_endpoint_and_pings_it(server, alice, alice_app):
             browser.close()
     finally:
         stop(worker)
+        stop_process_group(process)

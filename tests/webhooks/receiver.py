@@ -1,6 +1,7 @@
 """A real HTTP receiver for webhook tests: a threading http.server on a free port that keeps
 every request and answers as its plan says (a status, after a delay, with extra headers)."""
 
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -79,3 +80,42 @@ class Receiver:
         while len(self.received) < count and time.monotonic() < deadline:
             time.sleep(0.02)
         return list(self.received)
+
+
+class Dribbler:
+    """A raw socket server that reads a request, then answers a byte at a time, `pause`
+    seconds apart (its headers first, then `body`): a receiver that holds a delivery open."""
+
+    def __init__(self, pause: float, body: bytes = b"") -> None:
+        self.pause = pause
+        self.answer = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/hook"
+        self.requests = 0
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+
+    def serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self.dribble, args=(connection,), daemon=True).start()
+
+    def dribble(self, connection: socket.socket) -> None:
+        with connection:
+            connection.recv(65536)
+            self.requests += 1
+            try:
+                for byte in self.answer:
+                    connection.sendall(bytes([byte]))
+                    time.sleep(self.pause)
+            except OSError:  # the sender gave up
+                pass
+
+    def __enter__(self) -> "Dribbler":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.listener.close()

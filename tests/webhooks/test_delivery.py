@@ -1,6 +1,8 @@
 """Deliveries from the record of changes to a real receiver, each verified with the Standard
 Webhooks reference library: order per record, retries, giving up, rotation, labs."""
 
+import ipaddress
+import time
 from datetime import timedelta
 
 import orjson
@@ -9,13 +11,16 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from labshare import webhooks
+from labshare.accounts.models import Group
 from labshare.equipment.models import Equipment
 from labshare.oauth.service_access import bind_service
+from labshare.oauth.tokens import issue_tokens
+from labshare.webhooks import delivery
 from labshare.webhooks.models import Delivery, Endpoint, Status
 from labshare.webhooks.services import create_endpoint, rotate_secret
 from tests.e2e.conftest import free_port
 from tests.webhooks.conftest import run_until
-from tests.webhooks.receiver import Reply
+from tests.webhooks.receiver import Dribbler, Reply
 
 
 def bodies(receiver, secret):
@@ -141,13 +146,56 @@ def test_while_a_secret_rotates_both_sign_then_only_the_new_one(
         Webhook(old_secret).verify(second.body, second.headers)
 
 
+def test_a_receiver_that_dribbles_holds_back_no_other_delivery_of_its_batch(
+    hooked, receiver, alice, alice_app, graphene_lab, settings
+):
+    settings.LABSHARE_WEBHOOKS_TIMEOUT_SECONDS = 0.5
+    with Dribbler(pause=0.05) as dribbler:
+        slow, _ = create_endpoint(
+            application=alice_app, by=alice, url=dribbler.url, event_types=["equipment"]
+        )
+        Equipment.objects.create(lab=graphene_lab, name="Centrifuge")
+        # On PostgreSQL a change is read once every older transaction (of any database) ended.
+        deadline = time.monotonic() + 10
+        while delivery.fan_out_all() or Delivery.objects.count() < 2:
+            assert time.monotonic() < deadline, "not fanned out in time"
+            time.sleep(0.05)
+        started = time.monotonic()
+        assert delivery.deliver_due() == 2
+        assert time.monotonic() - started < 1.0
+    fast = Delivery.objects.get(endpoint=hooked[0])
+    dribbled = Delivery.objects.get(endpoint=slow)
+    assert fast.status == Status.DELIVERED
+    assert (dribbled.status, dribbled.error) == (Status.PENDING, "timed out after 0.5 s")
+    assert dribbled.next_attempt_at > dribbled.created_at and dribbled.leased_until is None
+
+
+def test_a_type_the_tokens_scopes_do_not_allow_is_never_delivered(
+    transactional_db, alice, alice_app, bob, receiver, graphene_lab, optics_lab, chemistry_lab
+):
+    # Alice's token reads equipment, Bob's does not: no equipment change goes out, of any lab.
+    issue_tokens(alice, alice_app, [graphene_lab, optics_lab], ["read_accounts", "read_equipment"])
+    issue_tokens(bob, alice_app, [chemistry_lab], ["read_accounts"])
+    _endpoint, secret = create_endpoint(
+        application=alice_app, by=alice, url=receiver.url, event_types=["equipment", "groups"]
+    )
+    Equipment.objects.create(lab=graphene_lab, name="Centrifuge")
+    Equipment.objects.create(lab=chemistry_lab, name="Fume hood")
+    cryo = Group.objects.create(lab=graphene_lab, name="Cryo")
+    run_until(lambda: len(receiver.received) >= 1)
+    delivery.run()
+    assert [(b["type"], b["id"]) for b in bodies(receiver, secret)] == [("groups", cryo.pk)]
+    assert list(Delivery.objects.values_list("event_type", flat=True)) == ["groups"]
+
+
 def test_a_private_address_is_a_failed_attempt(hooked, receiver, graphene_lab, settings):
-    settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE = []
+    # Another private network allowed (so http is too), not the receiver's.
+    settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE = [ipaddress.ip_network("192.0.2.0/24")]
     Equipment.objects.create(lab=graphene_lab, name="Centrifuge")
     run_until(lambda: Delivery.objects.filter(attempts=1).exists())
     delivery = Delivery.objects.get()
     assert delivery.status == Status.PENDING
-    assert delivery.error == "refused: 127.0.0.1 resolves to 127.0.0.1, which is not a public address."
+    assert delivery.error == "refused: 127.0.0.1 is not a public address."
     assert receiver.received == []
     assert webhooks.metrics_snapshot()["queue_depth"] == 1
 

@@ -2,6 +2,7 @@
 disable, delete, the delivery log, replay and ping; each a CSRF-protected POST by the owner."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from labshare.equipment.models import Equipment
@@ -45,6 +46,56 @@ def test_it_names_what_is_wrong_with_a_registration(client, alice, alice_app):
     response = register(client, alice_app, url="not a url", types=["nonsense"])
     assert response.status_code == 400
     assert set(response.context["endpoint_form"].errors) == {"url", "event_types"}
+    assert not Endpoint.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("http://hooks.example.org/labshare", "The URL must be https:// with a host."),
+        ("ftp://hooks.example.org/labshare", "The URL must be https:// with a host."),
+        ("https://alice:pw@hooks.example.org/labshare", "The URL must not hold a user name or password."),
+        ("https://hooks.example.org/labshare#top", "The URL must not have a fragment (#...)."),
+        ("https://10.0.0.7/labshare", "10.0.0.7 is not a public address."),
+        ("https://[::ffff:169.254.169.254]/", "::ffff:a9fe:a9fe is not a public address."),
+        ("https://[64:ff9b::7f00:1]/", "64:ff9b::7f00:1 is not a public address."),
+        ("https://hooks.example.org:99999/", "The port must be from 1 to 65535, not 99999."),
+        ("https://ex\u00adample.org/labshare", "The URL's host cannot be written in IDNA form"),
+    ],
+)
+def test_it_refuses_a_url_it_would_not_deliver_to(client, alice, alice_app, settings, url, error):
+    settings.LABSHARE_WEBHOOKS_ALLOW_PRIVATE = []
+    client.force_login(alice)
+    response = register(client, alice_app, url=url)
+    assert response.status_code == 400
+    (message,) = response.context["endpoint_form"].errors["url"]
+    assert message.startswith(error)
+    assert not Endpoint.objects.exists()
+
+
+def test_it_registers_http_where_private_networks_are_allowed(client, alice, alice_app):
+    client.force_login(alice)
+    assert register(client, alice_app, url="http://127.0.0.1:9000/hook").status_code == 200
+    assert Endpoint.objects.get().url == "http://127.0.0.1:9000/hook"
+
+
+def test_it_offers_and_takes_only_the_types_the_application_may_read(client, alice, alice_app):
+    alice_app.scopes = "read_bookings read_equipment"
+    alice_app.save()
+    client.force_login(alice)
+    form = client.get(f"/oauth/applications/{alice_app.pk}").context["endpoint_form"]
+    assert [value for value, _ in form.fields["event_types"].choices] == [
+        "bookings",
+        "custom_form_responses",
+        "equipment",
+    ]
+    response = register(client, alice_app, types=["equipment", "groups"])
+    assert response.status_code == 400
+    assert "event_types" in response.context["endpoint_form"].errors
+    with pytest.raises(ValidationError, match="bookings, custom_form_responses, equipment"):
+        create_endpoint(
+            application=alice_app, by=alice, url="https://hooks.example.org/x", event_types=["groups"]
+        )
     assert not Endpoint.objects.exists()
 
 

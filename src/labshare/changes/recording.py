@@ -16,6 +16,16 @@ from django.db import connection
 
 # The /v1 resources a change may be served as: the type names of /v1/changes.
 TYPES = ("accounts", "bookings", "custom_form_responses", "equipment", "groups", "projects", "users")
+# Each type is read with the scope of its resource's list (/v1/changes and webhooks alike).
+SCOPE_OF_TYPE = {
+    "accounts": "read_accounts",
+    "groups": "read_accounts",
+    "bookings": "read_bookings",
+    "custom_form_responses": "read_bookings",
+    "equipment": "read_equipment",
+    "projects": "read_projects",
+    "users": "read_user",
+}
 # Changes to what a token may read, expanded for that token when read (feed.py).
 ACCESS_TYPES = ("memberships", "authorisations")
 OPERATIONS = ("insert", "update", "delete")

@@ -7,18 +7,8 @@ from labshare.api.auth import ApiRequest, api_view, bearer_token, checksum
 from labshare.api.errors import ApiError, BadParameter, InsufficientScope, json_response
 from labshare.api.parameters import positive_integer
 from labshare.changes import feed
-from labshare.changes.recording import TYPES
+from labshare.changes.recording import SCOPE_OF_TYPE, TYPES
 
-# Each type is read with the scope of its resource's list.
-SCOPE_OF_TYPE = {
-    "accounts": "read_accounts",
-    "groups": "read_accounts",
-    "bookings": "read_bookings",
-    "custom_form_responses": "read_bookings",
-    "equipment": "read_equipment",
-    "projects": "read_projects",
-    "users": "read_user",
-}
 READ_SCOPES = tuple(dict.fromkeys(SCOPE_OF_TYPE.values()))
 DEFAULT_LIMIT = 100
 

@@ -1,20 +1,18 @@
 """What `labshare worker` does for webhooks, again and again: fan every enabled endpoint's new
-changes out into deliveries, then send the due deliveries, a batch at a time, side by side.
+changes out into deliveries, then send the due deliveries, a batch at a time, side by side
+(each attempt ends by the timeout, so a slow receiver holds back no other).
 
 At least once: a delivery is recorded as delivered only after a 2xx answer; a worker killed
 while sending leaves its lease to expire, and another worker sends it again."""
-
-from concurrent.futures import ThreadPoolExecutor
 
 from django.utils import timezone
 
 from labshare.webhooks import signing
 from labshare.webhooks.models import Delivery, Endpoint
 from labshare.webhooks.services import claim_due, fan_out, record_attempts
-from labshare.webhooks.transport import Answer, post
+from labshare.webhooks.transport import post_all
 
 BATCH = 16
-senders = ThreadPoolExecutor(max_workers=BATCH, thread_name_prefix="webhook")
 
 
 def headers_for(delivery: Delivery) -> dict[str, str]:
@@ -35,10 +33,6 @@ def headers_for(delivery: Delivery) -> dict[str, str]:
     }
 
 
-def send(delivery: Delivery) -> Answer:
-    return post(delivery.endpoint.url, delivery.body.encode(), headers_for(delivery))
-
-
 def fan_out_all() -> int:
     fanned = 0
     for endpoint_id in Endpoint.objects.filter(enabled=True).order_by("pk").values_list("pk", flat=True):
@@ -54,7 +48,7 @@ def deliver_due() -> int:
     """Send one batch of due deliveries; answers how many were attempted."""
     token, batch = claim_due(limit=BATCH)
     if batch:
-        answers = senders.map(send, batch)
+        answers = post_all([(d.endpoint.url, d.body.encode(), headers_for(d)) for d in batch])
         record_attempts(lease_token=token, attempts=list(zip(batch, answers, strict=True)))
     return len(batch)
 

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from labshare.webhooks.services import EVENT_TYPES
+from labshare.oauth.models import Application
+from labshare.webhooks.services import allowed_event_types
 
 
 class EndpointForm(forms.Form):
@@ -14,7 +15,11 @@ class EndpointForm(forms.Form):
     )
     event_types = forms.MultipleChoiceField(
         label="Event types",
-        choices=[(t, t) for t in EVENT_TYPES],
+        help_text="Only the types the application's scopes may read.",
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one event type."},
     )
+
+    def __init__(self, *args, application: Application, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["event_types"].choices = [(t, t) for t in allowed_event_types(application)]

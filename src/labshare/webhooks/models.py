@@ -15,7 +15,7 @@ class Endpoint(models.Model):
     url = models.URLField(max_length=2000)
     event_types = models.CharField(max_length=200, help_text="Space-separated change types.")
     enabled = models.BooleanField(default=True)
-    # The signing key is an HMAC of SECRET_KEY and this salt (secrets.py): never stored itself.
+    # The signing key is an HMAC of SECRET_KEY and this salt (signing.py): never stored itself.
     secret_salt = models.CharField(max_length=64)
     # While a rotation overlaps, deliveries are signed with the previous key too.
     previous_secret_salt = models.CharField(max_length=64, blank=True)

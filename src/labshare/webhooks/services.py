@@ -19,11 +19,11 @@ from labshare.accounts.models import User
 from labshare.api.queries import fetch_all
 from labshare.api.timestamps import utc_time
 from labshare.changes import feed
-from labshare.changes.recording import TYPES
+from labshare.changes.recording import SCOPE_OF_TYPE, TYPES
 from labshare.oauth.models import Application
 from labshare.webhooks import signing
 from labshare.webhooks.models import Delivery, Endpoint, Kind, Status
-from labshare.webhooks.transport import Answer
+from labshare.webhooks.transport import Answer, Refused, checked_url
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +37,25 @@ def ensure_owner(application: Application, by: User) -> None:
         raise PermissionDenied("Only the application's owner manages its webhooks.")
 
 
-def clean_event_types(event_types: list[str]) -> list[str]:
-    unknown = sorted(set(event_types) - set(EVENT_TYPES))
-    if unknown or not event_types:
-        raise ValidationError({"event_types": f"Choose one or more of: {', '.join(EVENT_TYPES)}."})
-    return [t for t in EVENT_TYPES if t in event_types]
+def allowed_event_types(application: Application) -> list[str]:
+    """The types the application's scopes let it read, each with its /v1/changes scope."""
+    return [t for t in EVENT_TYPES if SCOPE_OF_TYPE[t] in application.scope_list]
+
+
+def clean_event_types(event_types: list[str], application: Application) -> list[str]:
+    allowed = allowed_event_types(application)
+    if not event_types or not set(event_types) <= set(allowed):
+        raise ValidationError({"event_types": f"Choose one or more of: {', '.join(allowed)}."})
+    return [t for t in allowed if t in event_types]
+
+
+def clean_url(url: str) -> str:
+    """The URL as given, once it may be delivered to (its name is resolved at each attempt)."""
+    try:
+        checked_url(url)
+    except Refused as refused:
+        raise ValidationError({"url": str(refused)}) from None
+    return url
 
 
 @transaction.atomic
@@ -52,8 +66,8 @@ def create_endpoint(
     ensure_owner(application, by)
     endpoint = Endpoint(
         application=application,
-        url=url,
-        event_types=" ".join(clean_event_types(event_types)),
+        url=clean_url(url),
+        event_types=" ".join(clean_event_types(event_types, application)),
         secret_salt=signing.new_salt(),
         cursor=feed.read([], after=None).cursor,
     )
@@ -150,6 +164,31 @@ def application_labs(application_id: int) -> list[int]:
     return [row["lab_id"] for row in fetch_all(APPLICATION_LABS, [True, application_id])]
 
 
+# The scopes each authorisation of the application was granted: those of its access tokens.
+AUTHORISATION_SCOPES = """
+SELECT a.id AS authorisation_id, t.scope
+FROM oauth_authorisation a
+JOIN oauth2_provider_accesstoken t ON t.user_id = a.user_id AND t.application_id = a.application_id
+WHERE a.application_id = %s
+"""
+
+
+def granted_scopes(application: Application) -> set[str]:
+    """The scopes every authorisation of the application was granted, within its own scopes.
+    An authorisation with no token left reads nothing through the API and narrows nothing."""
+    granted: dict[int, set[str]] = {}
+    for row in fetch_all(AUTHORISATION_SCOPES, [application.pk]):
+        granted.setdefault(row["authorisation_id"], set()).update(row["scope"].split())
+    return set(application.scope_list).intersection(*granted.values())
+
+
+def readable_types(endpoint: Endpoint) -> list[str]:
+    """The endpoint's types that every token the application holds may read: no change of
+    another type is sent, even to labs whose tokens could read it."""
+    scopes = granted_scopes(endpoint.application)
+    return [t for t in endpoint.type_list if SCOPE_OF_TYPE[t] in scopes]
+
+
 def locked(queryset: QuerySet) -> QuerySet:
     """Rows no other worker holds: SKIP LOCKED on PostgreSQL (SQLite serialises writers)."""
     if connection.vendor == "postgresql":
@@ -168,7 +207,7 @@ def fan_out(*, endpoint_id: int, limit: int = FAN_OUT_LIMIT) -> int:
         try:
             page = feed.read(
                 labs,
-                types=endpoint.type_list,
+                types=readable_types(endpoint),
                 after=endpoint.cursor,
                 limit=limit,
                 reader=feed.ApplicationReader(endpoint.application_id),
@@ -202,7 +241,7 @@ def delivery_of(endpoint: Endpoint, change: dict) -> Delivery:
 
 
 def lease_seconds() -> float:
-    # Longer than any attempt can take (connect, send and read each have the timeout).
+    # Longer than a batch can take: every attempt in it ends by the timeout, then it is recorded.
     return 3 * settings.LABSHARE_WEBHOOKS_TIMEOUT_SECONDS + 5
 
 

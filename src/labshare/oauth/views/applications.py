@@ -96,7 +96,7 @@ def webhooks_context(
         "endpoints": endpoints,
         "webhook_secret": webhook_secret,
         "deliveries": deliveries[:DELIVERY_LOG_LENGTH],
-        "endpoint_form": endpoint_form or EndpointForm(),
+        "endpoint_form": endpoint_form or EndpointForm(application=application),
     }
 
 

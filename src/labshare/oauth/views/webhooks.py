@@ -36,7 +36,7 @@ def remember_secret(request: HttpRequest, endpoint: Endpoint, secret: str) -> No
 @require_POST
 def endpoint_new(request: HttpRequest, application_id: int) -> HttpResponse:
     application = own_application(request, application_id)
-    form = EndpointForm(request.POST)
+    form = EndpointForm(request.POST, application=application)
     if form.is_valid():
         try:
             endpoint, secret = services.create_endpoint(
