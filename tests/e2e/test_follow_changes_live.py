@@ -35,9 +35,9 @@ from labshare.oauth.tokens import authorise, issue_tokens
 from labshare.projects.models import Project
 from labshare.webhooks.models import Delivery, Endpoint, Status
 from labshare.webhooks.services import EVENT_TYPES, create_endpoint
+from tests.conftest import redis_caches
 from tests.e2e.conftest import start_server, stop_process_group
 from tests.e2e.conftest import test_database_url as served_database_url
-from tests.health.test_health import redis_cache
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.workers import start_worker, stop
 
@@ -142,7 +142,7 @@ def demo_facility() -> User:
 
 @pytest.fixture
 def server(demo_facility, settings) -> Iterator[str]:
-    settings.CACHES = redis_cache(REDIS_URL)
+    settings.CACHES = redis_caches(REDIS_URL)
     process, base_url = start_server({"REDIS_URL": REDIS_URL})
     yield base_url
     stop_process_group(process)

@@ -6,8 +6,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from labshare import metrics
 from labshare.accounts.models import User
+from tests.conftest import redis_caches
 from tests.e2e.conftest import free_port
-from tests.health.test_health import redis_cache
 
 TOKEN = "metrics-scrape-token"
 
@@ -83,7 +83,7 @@ def test_rate_limit_refusals_are_counted(client, metrics_on, settings, db):
 
 
 def test_cache_errors_are_counted(client, metrics_on, settings):
-    settings.CACHES = redis_cache(f"redis://127.0.0.1:{free_port()}/0")
+    settings.CACHES = redis_caches(f"redis://127.0.0.1:{free_port()}/0")
     before = scrape(client).get(("labshare_cache_errors_total", ()), 0)
     assert caches["default"].get("anything") is None  # a miss, as django-redis answers while Redis is down
     assert scrape(client)[("labshare_cache_errors_total", ())] - before == 1
