@@ -122,6 +122,7 @@ def pull(home: Path, target: Path, client_class: type[Client], concurrency: int)
         seconds = time.perf_counter() - started
         rows = {table: store.count(table) for table in RESOURCES}
         store.close()
+    print(f"  {sum(requests.values()):,} requests {dict(requests)}, {seconds:.1f} s", flush=True)
     return {
         "seconds": round(seconds, 2),
         "requests": sum(requests.values()),
@@ -222,18 +223,19 @@ def measure(options: argparse.Namespace, server_url: str, token: str) -> dict:
         shutil.copyfile(files / "follow.duckdb", files / "before.duckdb")
         print(f"{options.changes} changes...", flush=True)
         results["changes"] = make_changes(options.changes, options.seed)
-        print("follow: the second pull, following /v1/changes...", flush=True)
-        results["follow"] = pull(home, files / "follow.duckdb", Client, options.concurrency)
-        print("before: the second pull as before /v1/changes...", flush=True)
-        results["before"] = pull(home, files / "before.duckdb", ClientBeforeChanges, options.concurrency)
-        print("fresh: a full pull, the reference...", flush=True)
-        results["fresh"] = pull(home, files / "fresh.duckdb", Client, options.concurrency)
+        for name, client_class, doing in (
+            ("follow", Client, "the second pull, following /v1/changes"),
+            ("before", ClientBeforeChanges, "the second pull as before /v1/changes"),
+            ("fresh", Client, "a full pull, the reference"),
+        ):
+            print(f"{name}: {doing}...", flush=True)
+            results[name] = pull(home, files / f"{name}.duckdb", client_class, options.concurrency)
         for name in ("follow", "before"):
             results[name]["differences"] = differences(files / f"{name}.duckdb", files / "fresh.duckdb")
     return results
 
 
-def database_rows(options: argparse.Namespace) -> dict[str, int]:
+def database_rows() -> dict[str, int]:
     """What the server holds after the changes, for the tables a count says it all."""
     from labshare.accounts.models import Account
     from labshare.bookings.models import Booking
@@ -312,7 +314,7 @@ def main() -> None:
     server = run.start_server("api", env, cpus, len(run.cpu_list(cpus)), options.port)
     try:
         results = measure(options, server.url, token)
-        results["database"] = database_rows(options)
+        results["database"] = database_rows()
     finally:
         run.stop_server(server)
         if copy:
