@@ -48,7 +48,7 @@ import run
 from migrate_bench import with_database
 
 from labshare.client import Client
-from labshare.client.store import MEMORY_LIMIT, Store
+from labshare.client.store import Store
 from labshare.client.sync import Puller
 from labshare.client.tables import RESOURCES, TABLES
 from labshare.client.tokens import TokenStore
@@ -177,19 +177,24 @@ def make_changes(count: int, seed: int) -> dict:
 
 
 def differences(pulled: Path, reference: Path) -> dict[str, int]:
-    """Per table, the rows one file holds and the other does not (both ways), comparing every
-    column but the client's bookkeeping."""
+    """Per table, the keys whose row differs between the files or is in one only, comparing a
+    hash of every column but the client's bookkeeping (a key and a hash a row: little memory)."""
     db = duckdb.connect()
     db.execute("SET TimeZone = 'UTC'")
-    db.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    db.execute("SET preserve_insertion_order = false")
     db.execute(f"SET temp_directory = '{reference.parent / 'compare.tmp'}'")
     db.execute(f"ATTACH '{pulled}' AS pulled (READ_ONLY)")
     db.execute(f"ATTACH '{reference}' AS reference (READ_ONLY)")
     found = {}
     for name in RESOURCES:
-        columns = ", ".join(f'CAST("{column}" AS VARCHAR)' for column in TABLES[name].data_columns)
-        one, other = (f'SELECT {columns} FROM {side}."{name}"' for side in ("pulled", "reference"))  # noqa: S608 (our own names)
-        query = f"SELECT count(*) FROM (({one} EXCEPT ALL {other}) UNION ALL ({other} EXCEPT ALL {one}))"  # noqa: S608 (our own names)
+        table = TABLES[name]
+        row = ", ".join(f'CAST("{column}" AS VARCHAR)' for column in table.data_columns)
+        hashed = f'"{table.key}" AS key, md5(CAST(list_value({row}) AS VARCHAR)) AS hash'
+        one, other = (f'SELECT {hashed} FROM {side}."{name}"' for side in ("pulled", "reference"))  # noqa: S608 (our own names)
+        query = (
+            f"SELECT count(*) FROM ({one}) a FULL JOIN ({other}) b ON a.key = b.key"  # noqa: S608 (our own names)
+            " WHERE a.hash IS DISTINCT FROM b.hash"
+        )
         found[name] = db.execute(query).fetchone()[0]
     db.close()
     return found
