@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 SERVER_STAMP := $(VENV)/.installed-server
 
-.PHONY: run test lint bench bench-pull venv server-venv clean
+.PHONY: run test lint bench bench-pull bench-pull-follow venv server-venv clean
 
 # Everything, test tools included (make test); `make run` needs the server alone.
 venv: $(STAMP)
@@ -46,6 +46,9 @@ bench: venv
 # `labshare pull` of the large set against a plain sequential page loop (bench/README.md).
 bench-pull: venv
 	$(BIN)/python bench/pull_bench.py
+
+bench-pull-follow: venv
+	$(BIN)/python bench/pull_follow_bench.py
 
 lint: venv
 	$(BIN)/ruff check src tests bench

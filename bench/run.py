@@ -271,10 +271,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(name: str, env: dict, cpus: str, workers: int) -> Server:
+def start_server(name: str, env: dict, cpus: str, workers: int, port: int | None = None) -> Server:
     """The API exactly as `labshare serve` runs it, or the baseline under the same Granian
-    command line (labshare.serve.granian_command), with baseline:application as the app."""
-    port = free_port()
+    command line (labshare.serve.granian_command), with baseline:application as the app;
+    on `port`, else a free one."""
+    port = port or free_port()
     server_env = {**env, "PORT": str(port), "HOST": "127.0.0.1", "WEB_CONCURRENCY": str(workers)}
     if name == "api":
         command = [LABSHARE, "serve"]
