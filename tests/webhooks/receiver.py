@@ -31,6 +31,12 @@ class Reply:
     body: bytes = b""
 
 
+class BatchServer(ThreadingHTTPServer):
+    # The worker opens a batch of connections at once; the default backlog of 5 drops the
+    # rest, whose SYNs are retried a second later.
+    request_queue_size = 128
+
+
 class Receiver:
     def __init__(self, plan: Callable[[int], Reply] | None = None) -> None:
         self.plan = plan or (lambda _: Reply())
@@ -62,7 +68,7 @@ class Receiver:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = BatchServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -130,7 +130,13 @@ def post_all(requests: list[Request]) -> list[Answer]:
     """POST each side by side; every attempt ends by the timeout, whatever its receiver does."""
 
     async def side_by_side() -> list[Answer]:
-        return await asyncio.gather(*(attempt(*request) for request in requests))
+        # One client for the batch, keeping no connection: each request opens its own, to the
+        # address checked for it and verified for its own host name.
+        no_reuse = httpx.Limits(max_keepalive_connections=0)
+        async with httpx.AsyncClient(
+            follow_redirects=False, trust_env=False, verify=TLS, limits=no_reuse
+        ) as client:
+            return await asyncio.gather(*(attempt(client, *request) for request in requests))
 
     return asyncio.run(side_by_side())
 
@@ -140,7 +146,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     return answer
 
 
-async def attempt(url: str, body: bytes, headers: dict[str, str]) -> Answer:
+async def attempt(client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str]) -> Answer:
     """POST the body; a refusal, a timeout, a connection error or a non-2xx answer is a failure.
     The timeout bounds the whole attempt (resolving, connecting, sending, reading the answer),
     so that a receiver answering a byte at a time cannot hold it longer."""
@@ -154,7 +160,7 @@ async def attempt(url: str, body: bytes, headers: dict[str, str]) -> Answer:
         async with asyncio.timeout(timeout):
             target = checked_url(url)
             address = await asyncio.get_running_loop().run_in_executor(RESOLVERS, checked_address, target)
-            status_code = await exchange(target, address, body, headers)
+            status_code = await exchange(client, target, address, body, headers)
     except Refused as error:
         return answer(None, f"refused: {error}")
     except (TimeoutError, httpx.TimeoutException):
@@ -164,7 +170,9 @@ async def attempt(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     return answer(status_code, "" if 200 <= status_code < 300 else f"HTTP {status_code}")
 
 
-async def exchange(target: httpx.URL, address: str, body: bytes, headers: dict[str, str]) -> int:
+async def exchange(
+    client: httpx.AsyncClient, target: httpx.URL, address: str, body: bytes, headers: dict[str, str]
+) -> int:
     """POST to the address checked; answers the status once up to ANSWER_LIMIT bytes are read."""
     host = target.raw_host.decode("ascii")
     request_headers = {
@@ -173,16 +181,13 @@ async def exchange(target: httpx.URL, address: str, body: bytes, headers: dict[s
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
     }
-    async with (
-        httpx.AsyncClient(follow_redirects=False, trust_env=False, verify=TLS) as client,
-        client.stream(
-            "POST",
-            target.copy_with(host=address),
-            content=body,
-            headers=request_headers,
-            extensions={"sni_hostname": host},  # TLS verifies the name, not the address
-        ) as response,
-    ):
+    async with client.stream(
+        "POST",
+        target.copy_with(host=address),
+        content=body,
+        headers=request_headers,
+        extensions={"sni_hostname": host},  # TLS verifies the name, not the address
+    ) as response:
         read = 0
         async for chunk in response.aiter_raw():
             read += len(chunk)
