@@ -242,8 +242,13 @@ def main() -> None:
     finally:
         run.stop_server(server)
     report(results, options)
+    save_results(options, "pull", counts, cpus, results)
+
+
+def save_results(options: argparse.Namespace, prefix: str, counts: dict, cpus: str, results: object) -> None:
+    """The run's figures as bench/results/<prefix>-<time>.json."""
     options.results.mkdir(parents=True, exist_ok=True)
-    path = options.results / f"pull-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+    path = options.results / f"{prefix}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
     summary = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "data": counts,

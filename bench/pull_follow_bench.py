@@ -28,7 +28,6 @@ bench/results/pull-follow-<time>.json.
 """
 
 import argparse
-import json
 import os
 import shutil
 import tempfile
@@ -325,17 +324,7 @@ def main() -> None:
         if copy:
             drop_database(env["DATABASE_URL"])
     report(results)
-    options.results.mkdir(parents=True, exist_ok=True)
-    path = options.results / f"pull-follow-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
-    summary = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "data": counts,
-        "concurrency": options.concurrency,
-        "server_workers": len(run.cpu_list(cpus)),
-        "results": results,
-    }
-    path.write_text(json.dumps(summary, indent=2) + "\n")
-    print(f"Results: {path}")
+    pull_bench.save_results(options, "pull-follow", counts, cpus, results)
 
 
 if __name__ == "__main__":
