@@ -175,28 +175,31 @@ def make_changes(count: int, seed: int) -> dict:
     }
 
 
-def differences(pulled: Path, reference: Path) -> dict[str, int]:
-    """Per table, the keys whose row differs between the files or is in one only, comparing a
-    hash of every column but the client's bookkeeping (a key and a hash a row: little memory)."""
+def differences(pulled: Path, reference: Path) -> tuple[dict[str, int], dict[str, list]]:
+    """Per table, how many keys have a row that differs between the files or is in one only,
+    comparing a hash of every column but the client's bookkeeping (a key and a hash a row:
+    little memory), and the first few of those keys."""
     db = duckdb.connect()
     db.execute("SET TimeZone = 'UTC'")
     db.execute("SET preserve_insertion_order = false")
     db.execute(f"SET temp_directory = '{reference.parent / 'compare.tmp'}'")
     db.execute(f"ATTACH '{pulled}' AS pulled (READ_ONLY)")
     db.execute(f"ATTACH '{reference}' AS reference (READ_ONLY)")
-    found = {}
+    found, keys = {}, {}
     for name in RESOURCES:
         table = TABLES[name]
         row = ", ".join(f'CAST("{column}" AS VARCHAR)' for column in table.data_columns)
         hashed = f'"{table.key}" AS key, md5(CAST(list_value({row}) AS VARCHAR)) AS hash'
         one, other = (f'SELECT {hashed} FROM {side}."{name}"' for side in ("pulled", "reference"))  # noqa: S608 (our own names)
-        query = (
-            f"SELECT count(*) FROM ({one}) a FULL JOIN ({other}) b ON a.key = b.key"  # noqa: S608 (our own names)
-            " WHERE a.hash IS DISTINCT FROM b.hash"
+        differing = (
+            f"FROM ({one}) a FULL JOIN ({other}) b ON a.key = b.key WHERE a.hash IS DISTINCT FROM b.hash"
         )
-        found[name] = db.execute(query).fetchone()[0]
+        found[name] = db.execute(f"SELECT count(*) {differing}").fetchone()[0]
+        if found[name]:
+            sample = f"SELECT CAST(COALESCE(a.key, b.key) AS VARCHAR) AS key {differing} ORDER BY 1 LIMIT 10"
+            keys[name] = [row[0] for row in db.execute(sample).fetchall()]
     db.close()
-    return found
+    return found, keys
 
 
 def copy_database(url: str, copy: str) -> str:
@@ -235,20 +238,24 @@ def measure(options: argparse.Namespace, server_url: str, token: str) -> dict:
             print(f"{name}: {doing}...", flush=True)
             results[name] = pull(home, files / f"{name}.duckdb", client_class, options.concurrency)
         for name in ("follow", "before"):
-            results[name]["differences"] = differences(files / f"{name}.duckdb", files / "fresh.duckdb")
+            found, keys = differences(files / f"{name}.duckdb", files / "fresh.duckdb")
+            results[name]["differences"], results[name]["differing_keys"] = found, keys
     return results
 
 
 def database_rows() -> dict[str, int]:
-    """What the server holds after the changes, for the tables a count says it all."""
-    from labshare.accounts.models import Account
+    """What the server holds after the changes in the labs the bench user is still a member
+    of (members leave labs among the changes, the bench user too), for the tables a count
+    says it all."""
+    from labshare.accounts.models import Membership
     from labshare.bookings.models import Booking
     from labshare.equipment.models import Equipment
 
+    labs = Membership.objects.filter(user__email=run.BENCH_EMAIL).values("lab_id")
     return {
-        "bookings": Booking.objects.count(),
-        "equipment": Equipment.objects.count(),
-        "accounts": Account.objects.count(),
+        "labs": labs.count(),
+        "bookings": Booking.objects.filter(provider_lab_id__in=labs).count(),
+        "equipment": Equipment.objects.filter(lab_id__in=labs).count(),
     }
 
 
@@ -272,10 +279,15 @@ def report(results: dict) -> None:
             f" {result['written']:>9,} {result['deleted']:>8,}  {result['requests_by_kind']}"
             f"{'; ' + str(result['differences']) if 'differences' in result else ''}"
         )
+        if result.get("differing_keys"):
+            print(f"{'':8} differing keys (the first few): {result['differing_keys']}")
     for name in ("follow", "before"):
         modes = {table: summary["mode"] for table, summary in results[name]["tables"].items()}
         print(f"{name} modes: {modes}")
-    print(f"\nrows after the changes: database {results['database']}, fresh pull {results['fresh']['rows']}")
+    print(
+        f"\nrows after the changes, in the bench user's labs: database {results['database']},"
+        f" fresh pull {results['fresh']['rows']}"
+    )
 
 
 def main() -> None:

@@ -169,20 +169,30 @@ def test_a_cursor_older_than_the_retention_is_gone_with_where_to_go_on(
 
 
 def test_labs_added_to_the_authorisation_read_as_their_records_created_and_removed_as_deleted(
-    changes, follow, alice, alice_app, graphene_lab, optics_lab
+    client, changes, follow, alice, alice_app, graphene_lab, optics_lab, physics
 ):
     laser = Equipment.objects.create(lab=optics_lab, name="Laser")
     token = issue_tokens(alice, alice_app, [graphene_lab], SCOPES)["access_token"]
     cursor = now(changes, token)
     authorisation = Authorisation.objects.get(user=alice, application=alice_app)
-    authorisation.labs.add(optics_lab)
-    seen, cursor = follow(token, cursor, types="equipment,accounts")
-    assert summary(seen) == [("accounts", optics_lab.pk, "created"), ("equipment", laser.pk, "created")]
-    assert seen[1]["record"]["name"] == "Laser"
-    authorisation.labs.remove(optics_lab)
-    seen, _ = follow(token, cursor, types="equipment,accounts")
-    # The department and organisation are still seen through the Graphene Lab.
-    assert summary(seen) == [("accounts", optics_lab.pk, "deleted"), ("equipment", laser.pk, "deleted")]
+    # The department and organisation are seen through the Graphene Lab all along: they stay,
+    # and list the labs the token sees.
+    stay = [("accounts", physics.organisation_id, "updated"), ("accounts", physics.pk, "updated")]
+    for change, comes_or_goes in (
+        (authorisation.labs.add, "created"),
+        (authorisation.labs.remove, "deleted"),
+    ):
+        change(optics_lab)
+        seen, cursor = follow(token, cursor, types="equipment,accounts")
+        assert summary(seen) == [
+            *stay,
+            ("accounts", optics_lab.pk, comes_or_goes),
+            ("equipment", laser.pk, comes_or_goes),
+        ]
+        for account in seen[:2]:
+            detail = client.get(f"/v1/accounts/{account['id']}", HTTP_AUTHORIZATION=f"Bearer {token}")
+            assert account["record"] == detail.json()
+        assert ("Optics Lab" in str(seen[1]["record"])) == (comes_or_goes == "created")
 
 
 def test_leaving_a_lab_reads_as_its_records_deleted(changes, follow, alice, alice_token, optics_lab):
@@ -191,6 +201,35 @@ def test_leaving_a_lab_reads_as_its_records_deleted(changes, follow, alice, alic
     Membership.objects.filter(user=alice, lab=optics_lab).delete()
     seen, _ = follow(alice_token, cursor, types="equipment")
     assert summary(seen) == [("equipment", laser.pk, "deleted")]
+
+
+def test_a_record_deleted_or_moved_before_the_reader_leaves_its_lab_reads_as_deleted(
+    changes, follow, alice, alice_token, optics_lab, chemistry_lab
+):
+    """Read after the user left, the lab holds neither: only their own changes say they went."""
+    laser, lens, prism = (
+        Equipment.objects.create(lab=optics_lab, name=name) for name in ("Laser", "Lens", "Prism")
+    )
+    cursor = now(changes, alice_token)
+    laser_id = laser.pk
+    laser.delete()
+    lens.lab = chemistry_lab
+    lens.save()
+    Membership.objects.filter(user=alice, lab=optics_lab).delete()
+    seen, _ = follow(alice_token, cursor, types="equipment")
+    assert summary(seen) == [
+        ("equipment", laser_id, "deleted"),
+        ("equipment", lens.pk, "deleted"),
+        ("equipment", prism.pk, "deleted"),
+    ]
+
+
+def test_deletions_in_labs_the_reader_never_had_stay_unseen(changes, follow, alice_token, bob, chemistry_lab):
+    nmr = Equipment.objects.create(lab=chemistry_lab, name="NMR")
+    cursor = now(changes, alice_token)
+    nmr.delete()
+    Membership.objects.filter(user=bob, lab=chemistry_lab).delete()
+    assert follow(alice_token, cursor, types="equipment")[0] == []
 
 
 def test_an_expansion_is_cut_into_pages_without_skipping(

@@ -7,15 +7,22 @@ transaction that began first and commits last is read after, never skipped. On S
 writers are serialised, so ids already follow the commits; txid is always 0 there.
 
 A record is shown as it is when read, in its `GET /v1/<type>/{id}` shape, and seen through
-the labs given, exactly as the lists filter: a record that moves out of them reads as
+the labs the reader has when it reads (read after the horizon, so that no access change up
+to it is missed), exactly as the lists filter: a record that moves out of them reads as
 `deleted`, one that moves in as `created`. A change to what a reader may read (a lab added to
 or removed from its authorisation, its user joining or leaving one of those labs) reads as
-every record of that lab `created` or `deleted`.
+every record of that lab `created` or `deleted`, and the department and organisation it sits
+in, when another lab still shows them, `updated` (they list the labs the reader sees).
+
+A record deleted (or moved away) in a lab the reader has lost since is gone from that lab
+when the loss is read, so its deletion is read as `deleted` too, even though the lab is out
+of sight now: the reader may hold it from before. A reader may so be told of the deletion of
+a record of a lab it had only for a while.
 """
 
 import base64
 import binascii
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -160,6 +167,13 @@ APPLICATION_ACCESS_CHANGES = """(c.type = 'memberships' AND EXISTS (SELECT 1 FRO
     OR (c.type = 'authorisations' AND EXISTS (SELECT 1 FROM oauth_authorisation a
         WHERE a.application_id = %s AND a.id = c.record_id AND (c.action = 'deleted' OR EXISTS
             (SELECT 1 FROM accounts_membership m WHERE m.user_id = a.user_id AND m.lab_id = c.lab_id))))"""
+# The labs whose access changed for the reader between two positions (an index holds only
+# the access changes: migrations/0003).
+ACCESS_CHANGED_LABS = """
+SELECT DISTINCT c.lab_id FROM changes_change c
+WHERE c.type IN ('memberships', 'authorisations') AND (c.txid, c.id) > (%s, %s) AND (c.txid, c.id) <= (%s, %s)
+    AND ({access})
+"""
 LAB_ACCOUNTS = """
 SELECT lab.id, lab.department_id, lab.organisation_id FROM accounts_account lab WHERE lab.id {labs}
 """
@@ -205,16 +219,18 @@ class Visibility:
     def __init__(
         self,
         lab_ids: Collection[int],
-        account_ids: Collection[int] | None,
         types: Collection[str],
         reader: Reader | ApplicationReader | None,
+        lost: Collection[int] = (),
     ) -> None:
         self.lab_ids = sorted(lab_ids)
         self.labs = frozenset(self.lab_ids)
-        self.account_ids = sorted(accounts_of(self.lab_ids) if account_ids is None else account_ids)
+        self.account_ids = accounts_of(self.lab_ids)
         self.accounts = frozenset(self.account_ids)
         self.types = types
         self.reader = reader
+        # Labs out of sight now whose access changed for the reader since its cursor.
+        self.lost = frozenset(lost) - self.labs
         self.records: dict[tuple[str, int], dict | None] = {}
 
     def accounts_besides(self, lab: int) -> frozenset[int]:
@@ -234,6 +250,12 @@ class Visibility:
             test, account_parameters = among(self.account_ids)
             parts.append(f"(c.type = 'accounts' AND c.lab_id {test})")
             parameters += account_parameters
+        by_lab_or_account = [t for t in self.types if t != "users"]
+        if by_lab_or_account and self.lost:
+            test, lost_parameters = among(sorted(self.lost))
+            kinds = ", ".join(f"'{t}'" for t in by_lab_or_account)
+            parts.append(f"(c.type IN ({kinds}) AND (c.lab_id {test} OR c.old_lab_id {test}))")
+            parameters += [*lost_parameters, *lost_parameters]
         if self.reader is not None:
             if "users" in self.types and self.reader.user_id is not None:
                 parts.append("(c.type = 'users' AND c.record_id = %s)")
@@ -258,7 +280,10 @@ class Visibility:
         before = self.sees(row["type"], before_lab, row["record_id"])
         if row["action"] == "updated" and now != before:
             return "created" if now else "deleted"
-        return row["action"] if now or before else None
+        if now or before:
+            return row["action"]
+        gone = row["action"] == "deleted" or row["old_lab_id"] is not None
+        return "deleted" if gone and self.lost & {row["lab_id"], row["old_lab_id"]} else None
 
     def record(self, type_: str, record_id: int) -> dict | None:
         key = (type_, record_id)
@@ -324,7 +349,7 @@ def expand(row: dict, page: Page, start: tuple[int, int] | None) -> tuple[int, i
     filled up, or None when the expansion is complete."""
     visibility = page.visibility
     lab = row["lab_id"]
-    action = "created" if lab in visibility.labs else "deleted"
+    entering_or_leaving = "created" if lab in visibility.labs else "deleted"
     first, after = start if start is not None else (0, 0)
     for index in range(first, len(EXPANSIONS)):
         type_, statement = EXPANSIONS[index]
@@ -336,9 +361,10 @@ def expand(row: dict, page: Page, start: tuple[int, int] | None) -> tuple[int, i
             ids = [r["id"] for r in fetch_all(statement, [lab, last_id, room])]
             for record_id in ids:
                 last_id = record_id
-                # A department or organisation seen through another lab neither comes nor goes.
+                action = entering_or_leaving
+                # A department or organisation seen through another lab stays: its labs change.
                 if type_ == "accounts" and record_id != lab and record_id in visibility.accounts_besides(lab):
-                    continue
+                    action = "updated"
                 position = Position(row["txid"], row["id"], (index, record_id))
                 page.add(position, type_, record_id, action, row["occurred_at"])
                 if page.full:
@@ -348,17 +374,32 @@ def expand(row: dict, page: Page, start: tuple[int, int] | None) -> tuple[int, i
     return None
 
 
+def access_changed_labs(
+    reader: Reader | ApplicationReader | None, start: Position, bound: Position
+) -> set[int]:
+    """The labs whose access changed for the reader after `start`, up to `bound`."""
+    if reader is None:
+        return set()
+    access, parameters = reader.access_condition()
+    if not access:
+        return set()
+    statement = ACCESS_CHANGED_LABS.format(access=access)
+    rows = fetch_all(statement, [*start.key(), *bound.key(), *parameters])
+    return {row["lab_id"] for row in rows}
+
+
 def read(
-    lab_ids: Collection[int],
+    lab_ids: Collection[int] | Callable[[], Collection[int]],
     *,
     types: Collection[str] | None = None,
     after: str | Position | None = None,
     limit: int = 100,
-    account_ids: Collection[int] | None = None,
     reader: Reader | ApplicationReader | None = None,
 ) -> Feed:
     """The changes after the cursor `after` that the labs may see, in order, at most `limit`;
-    without `after`, none, and the cursor of now. Raises BadCursor, CursorExpired."""
+    without `after`, none, and the cursor of now. The labs may be given as a function, which
+    is called after the horizon is read (as the reader's labs must be). Raises BadCursor,
+    CursorExpired."""
     bound = horizon()
     if after is None:
         return Feed([], encode_cursor(bound))
@@ -366,7 +407,9 @@ def read(
     if expired(position):
         raise CursorExpired(encode_cursor(bound))
     wanted = [t for t in TYPES if types is None or t in types]
-    visibility = Visibility(lab_ids, account_ids, wanted, reader)
+    labs = lab_ids() if callable(lab_ids) else lab_ids
+    lost = access_changed_labs(reader, position, bound)
+    visibility = Visibility(labs, wanted, reader, lost)
     page = Page(visibility, max(1, min(limit, MAX_LIMIT)))
     condition, parameters = visibility.condition()
     if position.part is not None:

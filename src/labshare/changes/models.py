@@ -32,6 +32,12 @@ class Change(models.Model):
         indexes = [
             models.Index(fields=["txid", "id"], name="change_in_order"),
             models.Index(fields=["occurred_at"], name="change_occurred"),
+            # The access changes alone, read for each page of the feed (feed.ACCESS_CHANGED_LABS).
+            models.Index(
+                fields=["txid", "id"],
+                condition=models.Q(type__in=["memberships", "authorisations"]),
+                name="change_access_in_order",
+            ),
         ]
 
     def __str__(self) -> str:

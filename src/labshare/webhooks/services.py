@@ -203,10 +203,9 @@ def fan_out(*, endpoint_id: int, limit: int = FAN_OUT_LIMIT) -> int:
         endpoint = locked(Endpoint.objects.filter(pk=endpoint_id, enabled=True)).first()
         if endpoint is None:
             return 0
-        labs = application_labs(endpoint.application_id)
         try:
             page = feed.read(
-                labs,
+                lambda: application_labs(endpoint.application_id),
                 types=readable_types(endpoint),
                 after=endpoint.cursor,
                 limit=limit,
