@@ -11,7 +11,7 @@ from labshare.oauth.service_access import bind_service
 from labshare.oauth.tokens import authorise
 from labshare.webhooks import delivery
 from labshare.webhooks.models import Delivery, Status
-from labshare.webhooks.services import create_endpoint
+from labshare.webhooks.services import create_endpoint, replay_delivery
 from tests.webhooks.conftest import run_until
 
 
@@ -136,3 +136,32 @@ def test_another_application_s_access_changes_are_not_expanded(
     authorise(alice, other, [bio_lab])
     balance = Equipment.objects.create(lab=graphene_lab, name="Balance")
     assert summary(delivered(receiver, secret)) == [("equipment", balance.pk, "created")]
+
+
+def test_a_delivery_due_after_its_lab_left_is_withdrawn_unsent(
+    hooked, receiver, alice, alice_app, graphene_lab, optics_lab
+):
+    endpoint, secret = hooked
+    laser = Equipment.objects.create(lab=optics_lab, name="Laser")
+    delivery.fan_out_all()  # due, with the record in its body
+    authorise(alice, alice_app, [graphene_lab])
+    assert summary(delivered(receiver, secret)) == [("equipment", laser.pk, "deleted")]
+    assert not any(b"Laser" in request.body for request in receiver.received)
+    withdrawn = Delivery.objects.get(endpoint=endpoint, action="created")
+    assert (withdrawn.status, withdrawn.attempts) == (Status.WITHDRAWN, 0)
+
+
+def test_a_replay_after_its_lab_left_is_withdrawn_unsent(
+    hooked, receiver, alice, alice_app, graphene_lab, optics_lab
+):
+    endpoint, secret = hooked
+    Equipment.objects.create(lab=optics_lab, name="Laser")
+    delivered(receiver, secret)
+    sent = Delivery.objects.get(endpoint=endpoint, status=Status.DELIVERED)
+    authorise(alice, alice_app, [graphene_lab])
+    delivered(receiver, secret)
+    received = len(receiver.received)
+    replay = replay_delivery(delivery=sent, by=alice)
+    run_until(lambda: Delivery.objects.get(pk=replay.pk).status != Status.PENDING)
+    assert Delivery.objects.get(pk=replay.pk).status == Status.WITHDRAWN
+    assert len(receiver.received) == received

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from labshare.webhooks import signing
 from labshare.webhooks.models import Delivery, Endpoint
-from labshare.webhooks.services import claim_due, fan_out, record_attempts
+from labshare.webhooks.services import claim_due, fan_out, record_attempts, still_readable
 from labshare.webhooks.transport import post_all
 
 BATCH = 16
@@ -46,11 +46,12 @@ def fan_out_all() -> int:
 
 def deliver_due() -> int:
     """Send one batch of due deliveries; answers how many were attempted."""
-    token, batch = claim_due(limit=BATCH)
+    token, claimed = claim_due(limit=BATCH)
+    batch = still_readable(claimed)
     if batch:
         answers = post_all([(d.endpoint.url, d.body.encode(), headers_for(d)) for d in batch])
         record_attempts(lease_token=token, attempts=list(zip(batch, answers, strict=True)))
-    return len(batch)
+    return len(claimed)
 
 
 def run() -> int:

@@ -38,6 +38,8 @@ class Status(models.TextChoices):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"
+    # Not sent: by the time it was due, the application could no longer read its record.
+    WITHDRAWN = "withdrawn"
 
 
 class Kind(models.TextChoices):

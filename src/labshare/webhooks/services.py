@@ -273,6 +273,36 @@ def claim_due(*, limit: int) -> tuple[str, list[Delivery]]:
     return token, list(claimed)
 
 
+def still_readable(batch: list[Delivery]) -> list[Delivery]:
+    """The deliveries of a leased batch whose record the application may still read; the
+    others are withdrawn, unsent: a body is sent only while one of the application's labs shows
+    it (a lab that left sends its records deleted instead, from the record of changes)."""
+    visibilities: dict[int, feed.Visibility] = {}
+    kept, withdrawn = [], []
+    for delivery in batch:
+        body = orjson.loads(delivery.body)
+        if "record" not in body:  # a deletion or a ping: nothing of the record in it
+            kept.append(delivery)
+            continue
+        application_id = delivery.endpoint.application_id
+        if application_id not in visibilities:
+            visibilities[application_id] = feed.Visibility(
+                application_labs(application_id), EVENT_TYPES, feed.ApplicationReader(application_id)
+            )
+        readable = visibilities[application_id].record(body["type"], body["id"]) is not None
+        (kept if readable else withdrawn).append(delivery)
+    if withdrawn:
+        Delivery.objects.filter(
+            pk__in=[d.pk for d in withdrawn], lease_token=withdrawn[0].lease_token
+        ).update(
+            status=Status.WITHDRAWN,
+            leased_until=None,
+            lease_token="",
+            error="Not sent: the application can no longer read this record.",
+        )
+    return kept
+
+
 def retry_delay(attempts: int) -> float | None:
     """The wait after the attempts-th failed attempt, with ±20 % jitter; None when none is left."""
     schedule = settings.LABSHARE_WEBHOOKS_RETRY_SCHEDULE
