@@ -281,12 +281,10 @@ def bookings(environ: dict, query: dict, token: Token) -> Answer:
 
 
 def booking(environ: dict, query: dict, token: Token, booking_id: str) -> Answer:
-    rows = fetch_all(queries.BOOKING, [int(booking_id)])
+    rows = fetch_all(queries.booking_statement("postgresql"), [int(booking_id)])
     if not rows or rows[0]["provider_lab_id"] not in token.lab_ids:
         return json_answer({"error": "not_found"}, "404 Not Found")
-    responses = fetch_all(queries.BOOKING_FORM_RESPONSES, [int(booking_id)])
-    projects = fetch_all(queries.BOOKING_PROJECTS, [int(booking_id)])
-    return json_answer(shapes.booking_detail(rows[0], responses, projects))
+    return json_answer(shapes.booking_detail(rows[0]))
 
 
 def equipment_bookings(environ: dict, query: dict, token: Token, equipment_id: str) -> Answer:

@@ -1,9 +1,11 @@
 """GET /v1/bookings/{id}"""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
+from labshare.projects.models import FundingCode, Project
 from tests.api import samples
-from tests.api.conftest import change_times, make_booking
+from tests.api.conftest import answer_form, change_times, make_booking, make_form
 from tests.api.contract import CHANGE_TIMES, assert_matches_contract, assert_same_shape
 
 
@@ -104,10 +106,42 @@ def test_it_writes_times_across_a_daylight_saving_change(world, alice_token, api
     assert body["duration"] == 60
 
 
-def test_it_shows_a_booking_in_four_queries(world, alice_token, api, django_assert_num_queries):
-    # 1: the token with its labs; 2: the booking with everything it names, joined;
-    # 3: its custom form responses; 4: its projects with their funding codes
-    with django_assert_num_queries(4):
+def test_it_lists_every_form_response_and_project_in_order(world, alice_token, api, alice):
+    unfunded = Project.objects.create(account=world.graphene_lab, name='Unfunded "pilot" ✓')
+    large = Project.objects.create(account=world.graphene_lab, name="Large")
+    FundingCode.objects.create(
+        project=large, code="BIG", funder_name="Trust", allocated_amount=Decimal("999999999999.99")
+    )
+    world.booking.projects.set([large, world.graphene_project, unfunded])
+    later = answer_form(world.booking, make_form(world.graphene_lab, "Safety"), alice)
+    later.created_at = world.form_response.created_at + timedelta(seconds=1)
+    later.save(update_fields=["created_at"])
+
+    body = api(f"/v1/bookings/{world.booking.id}", alice_token).json()
+    assert [r["response_id"] for r in body["custom_form_responses"]] == [world.form_response.id, later.id]
+    projects = {project["id"]: project for project in body["projects"]}
+    assert [project["id"] for project in body["projects"]] == sorted(projects)
+    assert projects[unfunded.id] == {
+        "id": unfunded.id,
+        "name": 'Unfunded "pilot" ✓',
+        "supervisor": "",
+        "funding_codes": [],
+    }
+    assert projects[large.id]["funding_codes"] == [
+        {"code": "BIG", "funder": "Trust", "amount": 999999999999.99, "currency": "GBP"}
+    ]
+    assert [c["code"] for c in projects[world.graphene_project.id]["funding_codes"]] == [
+        "EPSRC-2026-01",
+        "INDUSTRY-2026-02",
+    ]
+    listed = api("/v1/bookings", alice_token, view="detail").json()
+    assert next(item for item in listed if item["id"] == world.booking.id) == body
+
+
+def test_it_shows_a_booking_in_two_queries(world, alice_token, api, django_assert_num_queries):
+    # 1: the token with its labs; 2: the booking with everything it names, joined, its custom
+    # form responses and its projects with their funding codes included
+    with django_assert_num_queries(2):
         api(f"/v1/bookings/{world.booking.id}", alice_token)
     # 1: the booking (a foreign or missing one stops there)
     with django_assert_num_queries(1):

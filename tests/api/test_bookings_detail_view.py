@@ -130,27 +130,26 @@ def test_it_needs_read_bookings_for_an_equipments_booking_details(world, token_w
     assert api(path, token_with("read_equipment", "read_bookings"), view="detail").status_code == 200
 
 
-def test_it_reads_a_page_of_details_in_five_queries_then_three(
+def test_it_reads_a_page_of_details_in_three_queries_then_one(
     world, more_bookings, alice_token, api, django_assert_num_queries
 ):
     # 1: the token with its labs; 2: the count; 3: the page's bookings with everything they
-    # name, joined; 4: the page's custom form responses; 5: the page's projects with their
-    # funding codes
-    with django_assert_num_queries(5):
+    # name, joined, their custom form responses and projects with funding codes included
+    with django_assert_num_queries(3):
         assert len(api("/v1/bookings", alice_token, view="detail").json()) == 7
     for day in range(20):
         booking = make_booking(world.microscope, world.booking.requester, world.graphene_lab, 60 + day)
         booking.projects.set([world.graphene_project])
-    # 1: the count (the writes above invalidated it); 2: the page; 3: form responses;
-    # 4: projects: the same statements for 27 bookings as for 7, none per booking
-    with django_assert_num_queries(4):
+    # 1: the count (the writes above invalidated it); 2: the page: the same statements for 27
+    # bookings as for 7, none per booking
+    with django_assert_num_queries(2):
         assert len(api("/v1/bookings", alice_token, view="detail").json()) == 27
-    # 1: the page; 2: form responses; 3: projects
-    with django_assert_num_queries(3):
+    # 1: the page
+    with django_assert_num_queries(1):
         api("/v1/bookings", alice_token, view="detail")
     path = f"/v1/equipment/{world.microscope.id}/bookings"
-    # 1: the equipment's count; 2: the page; 3: form responses; 4: projects
-    with django_assert_num_queries(4):
+    # 1: the equipment's count; 2: the page
+    with django_assert_num_queries(2):
         assert len(api(path, alice_token, view="detail").json()) == 21
     # A page past the end: the (cached) count says so, and nothing else is read.
     with django_assert_num_queries(0):

@@ -18,6 +18,7 @@ pytestmark = [
 ]
 
 RUN = Path(__file__).resolve().parents[2] / "bench" / "run.py"
+IN_PROCESS = RUN.parent / "in_process.py"
 # A Redis database the smoke run may empty (the real bench uses 13, the multi-process tests 14).
 REDIS_URL = os.environ.get("LABSHARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REPOSITORY = RUN.parents[1]
@@ -126,3 +127,14 @@ def test_it_measures_the_api_and_the_baseline_end_to_end(bench_database, tmp_pat
     assert [row["workers"] for row in results["scaling"]] == [1]
     assert all(results["memory_kib"][server] for server in ("api", "baseline"))
     assert len(list(tmp_path.glob("2*.json"))) == 1
+
+    # The in-process timer runs the same figures on the data the run left.
+    timed = subprocess.run(
+        [sys.executable, str(IN_PROCESS), "--requests", "5", "--rounds", "1"],
+        env={**os.environ, "DATABASE_URL": bench_database, "REDIS_URL": REDIS_URL},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert timed.returncode == 0, timed.stdout[-3000:] + timed.stderr[-3000:]
+    assert {line.split(",")[0] for line in timed.stdout.splitlines()} == FIGURES

@@ -17,11 +17,7 @@ def account(account_id: int, account_ids: Sequence[int]) -> dict | None:
 
 def booking(booking_id: int, labs: Collection[int]) -> dict | None:
     row = queries.booking(booking_id, labs)
-    if row is None:
-        return None
-    form_responses = queries.booking_form_responses(booking_id)
-    projects = queries.booking_projects(booking_id)
-    return shapes.booking_detail(row, form_responses, projects)
+    return None if row is None else shapes.booking_detail(row)
 
 
 def custom_form_response(response_id: int, labs: Sequence[int]) -> dict | None:

@@ -7,7 +7,6 @@ the one value written into a statement is the token's own lab and account ids, a
 (`among`).
 """
 
-from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -285,9 +284,9 @@ ORDER BY {{order}}
 BOOKINGS_PAGE = bookings_statement(BOOKING_IDS_PAGE)
 BOOKINGS_WINDOW_PAGE = bookings_statement(BOOKING_WINDOW_IDS_PAGE)
 BOOKINGS_DAY_PAGE = bookings_statement(BOOKING_DAY_IDS_PAGE)
-# The columns and joins of the detail shape, for one booking or a page of them.
-BOOKING_COLUMNS = f"""
-SELECT b.id, b.cost, b.currency, b.charging_type, b.start_time, b.end_time, b.requested_at,
+# The columns and joins of the detail shape, for one booking or a page of them; `{columns}`
+# takes `booking_detail_columns`, which add the booking's form responses and projects.
+BOOKING_COLUMNS = f"""b.id, b.cost, b.currency, b.charging_type, b.start_time, b.end_time, b.requested_at,
        b.booking_type, b.status, b.duration, b.add_ons,
        g.id AS group_id, g.name AS group_name,
        e.id AS equipment_id, e.name AS equipment_name,
@@ -301,8 +300,7 @@ SELECT b.id, b.cost, b.currency, b.charging_type, b.start_time, b.end_time, b.re
        rq.id AS requester_id, rq.first_name AS requester_first_name,
        rq.last_name AS requester_last_name, rq.email AS requester_email,
        rq.sector AS requester_sector, b.created_at, b.updated_at,
-       {LAST_PUBLIC_NOTE} AS last_public_note
-"""
+       {LAST_PUBLIC_NOTE} AS last_public_note"""
 BOOKING_JOINS = """JOIN equipment_equipment e ON e.id = b.equipment_id
 LEFT JOIN equipment_equipment pe ON pe.id = e.parent_id
 LEFT JOIN accounts_group g ON g.id = b.requester_group_id
@@ -313,50 +311,68 @@ LEFT JOIN accounts_account po ON po.id = b.provider_organisation_id
 JOIN accounts_user cr ON cr.id = b.creator_id
 JOIN accounts_user rq ON rq.id = b.requester_id
 """
-BOOKING = f"""{BOOKING_COLUMNS}FROM bookings_booking b
+BOOKING = f"""
+SELECT {{columns}}
+FROM bookings_booking b
 {BOOKING_JOINS}WHERE b.id = %s
-"""
+"""  # noqa: S608
 # `view=detail` (an extension): the detail shape for a page of bookings.
-BOOKINGS_DETAIL_PAGE = f"""{BOOKING_COLUMNS}FROM {BOOKING_IDS_PAGE}
+BOOKINGS_DETAIL_PAGE = f"""
+SELECT {{columns}}
+FROM {BOOKING_IDS_PAGE}
 {BOOKING_JOINS}ORDER BY {{order}}
-"""
+"""  # noqa: S608
 BOOKINGS_DETAIL_WINDOW_PAGE = BOOKINGS_DETAIL_PAGE.replace(BOOKING_IDS_PAGE, BOOKING_WINDOW_IDS_PAGE)
 BOOKINGS_DETAIL_DAY_PAGE = BOOKINGS_DETAIL_PAGE.replace(BOOKING_IDS_PAGE, BOOKING_DAY_IDS_PAGE)
-BOOKING_FORM_RESPONSES = """
-SELECT r.id, v.number
-FROM bookings_customformresponse r
-JOIN bookings_customformversion v ON v.id = r.version_id
-WHERE r.booking_id = %s
-ORDER BY r.created_at, r.id
-"""
-BOOKING_PROJECTS = """
-SELECT p.id, p.name, p.supervisor,
-       f.id AS funding_code_id, f.code, f.funder_name, f.allocated_amount, f.currency
-FROM bookings_booking_projects bp
-JOIN projects_project p ON p.id = bp.project_id
-LEFT JOIN projects_fundingcode f ON f.project_id = p.id
-WHERE bp.booking_id = %s
-ORDER BY p.id, f.id
-"""
+# A booking's form responses and its projects, each row with its funding code (or none), as
+# shapes.booking_detail reads them; the amount as text, so that it keeps every digit.
+BOOKING_FORM_RESPONSE_ROWS = (
+    {"id": "r.id", "number": "v.number"},
+    """FROM bookings_customformresponse r
+        JOIN bookings_customformversion v ON v.id = r.version_id
+        WHERE r.booking_id = b.id""",
+    "r.created_at, r.id",
+)
+BOOKING_PROJECT_ROWS = (
+    {
+        "id": "p.id",
+        "name": "p.name",
+        "supervisor": "p.supervisor",
+        "funding_code_id": "f.id",
+        "code": "f.code",
+        "funder_name": "f.funder_name",
+        "allocated_amount": "CAST(f.allocated_amount AS TEXT)",
+        "currency": "f.currency",
+    },
+    """FROM bookings_booking_projects bp
+        JOIN projects_project p ON p.id = bp.project_id
+        LEFT JOIN projects_fundingcode f ON f.project_id = p.id
+        WHERE bp.booking_id = b.id""",
+    "p.id, f.id",
+)
 
 
-# The same reads as BOOKING_FORM_RESPONSES and BOOKING_PROJECTS, for a page of bookings at once.
-BOOKINGS_FORM_RESPONSES = """
-SELECT r.booking_id, r.id, v.number
-FROM bookings_customformresponse r
-JOIN bookings_customformversion v ON v.id = r.version_id
-WHERE r.booking_id {bookings}
-ORDER BY r.booking_id, r.created_at, r.id
-"""
-BOOKINGS_PROJECTS = """
-SELECT bp.booking_id, p.id, p.name, p.supervisor,
-       f.id AS funding_code_id, f.code, f.funder_name, f.allocated_amount, f.currency
-FROM bookings_booking_projects bp
-JOIN projects_project p ON p.id = bp.project_id
-LEFT JOIN projects_fundingcode f ON f.project_id = p.id
-WHERE bp.booking_id {bookings}
-ORDER BY bp.booking_id, p.id, f.id
-"""
+def json_rows(columns: dict[str, str], rows: str, order: str, vendor: str) -> str:
+    """A scalar subquery: `rows` (its FROM and WHERE) as the JSON text of an array of objects
+    of `columns`, in `order`; `[]` for none."""
+    if vendor == "postgresql":
+        pairs = ", ".join(f"'{name}', {value}" for name, value in columns.items())
+        return f"(SELECT COALESCE(json_agg(json_build_object({pairs}) ORDER BY {order}), '[]')::text {rows})"
+    pairs = ", ".join(f"'{name}', {name}" for name in columns)
+    values = ", ".join(f"{value} AS {name}" for name, value in columns.items())
+    return f"(SELECT json_group_array(json_object({pairs})) FROM (SELECT {values} {rows} ORDER BY {order}))"  # noqa: S608
+
+
+@cache
+def booking_detail_columns(vendor: str) -> str:
+    """The detail's columns with its form responses and projects: one statement a booking."""
+    form_responses = json_rows(*BOOKING_FORM_RESPONSE_ROWS, vendor)
+    projects = json_rows(*BOOKING_PROJECT_ROWS, vendor)
+    return f"{BOOKING_COLUMNS},\n       {form_responses} AS form_responses,\n       {projects} AS projects"
+
+
+def booking_statement(vendor: str) -> str:
+    return BOOKING.format(columns=booking_detail_columns(vendor))
 
 
 def bookings_count(labs: Sequence[int], filters: Filters) -> int:
@@ -479,15 +495,7 @@ def visible(row: dict | None, lab_column: str, labs: Collection[int]) -> dict | 
 
 
 def booking(booking_id: int, labs: Collection[int]) -> dict | None:
-    return visible(fetch_one(BOOKING, [booking_id]), "provider_lab_id", labs)
-
-
-def booking_form_responses(booking_id: int) -> list[dict]:
-    return fetch_all(BOOKING_FORM_RESPONSES, [booking_id])
-
-
-def booking_projects(booking_id: int) -> list[dict]:
-    return fetch_all(BOOKING_PROJECTS, [booking_id])
+    return visible(fetch_one(booking_statement(connection.vendor), [booking_id]), "provider_lab_id", labs)
 
 
 def bookings_detail_page(
@@ -504,30 +512,8 @@ def bookings_detail_page(
         WINDOW: BOOKINGS_DETAIL_WINDOW_PAGE,
         DAYS: BOOKINGS_DETAIL_DAY_PAGE,
     }
-    return planned_bookings_page(statements, labs, filters, limit, offset, after_id, walk, total)
-
-
-def by_booking(rows: list[dict]) -> dict[int, list[dict]]:
-    grouped: dict[int, list[dict]] = defaultdict(list)
-    for row in rows:
-        grouped[row["booking_id"]].append(row)
-    return grouped
-
-
-def bookings_form_responses(booking_ids: Sequence[int]) -> dict[int, list[dict]]:
-    """Each booking's custom form responses, by booking id; no statement for no bookings."""
-    if not booking_ids:
-        return {}
-    test, parameters = one_of(booking_ids)
-    return by_booking(fetch_all(BOOKINGS_FORM_RESPONSES.format(bookings=test), parameters))
-
-
-def bookings_projects(booking_ids: Sequence[int]) -> dict[int, list[dict]]:
-    """Each booking's projects with their funding codes, by booking id."""
-    if not booking_ids:
-        return {}
-    test, parameters = one_of(booking_ids)
-    return by_booking(fetch_all(BOOKINGS_PROJECTS.format(bookings=test), parameters))
+    columns = booking_detail_columns(connection.vendor)
+    return planned_bookings_page(statements, labs, filters, limit, offset, after_id, walk, total, columns)
 
 
 CUSTOM_FORM_RESPONSE = """
@@ -629,7 +615,8 @@ def equipment_bookings_page(
 def equipment_bookings_detail_page(
     equipment_id: int, labs: Sequence[int], filters: Filters, page: Page
 ) -> list[dict]:
-    return equipment_booking_ids_page(BOOKINGS_DETAIL_PAGE, equipment_id, labs, filters, page)
+    columns = booking_detail_columns(connection.vendor)
+    return equipment_booking_ids_page(BOOKINGS_DETAIL_PAGE, equipment_id, labs, filters, page, columns)
 
 
 def equipment_booking_ids_page(

@@ -120,7 +120,8 @@ def booking_projects(rows: list[dict]) -> list[dict]:
     return projects
 
 
-def booking_detail(row: dict, form_responses: list[dict], project_rows: list[dict]) -> dict:
+def booking_detail(row: dict) -> dict:
+    """Of a row of queries.BOOKING, its form responses and projects as JSON (`json_rows`)."""
     timezone = row["timezone"]
     return {
         "id": row["id"],
@@ -148,10 +149,11 @@ def booking_detail(row: dict, form_responses: list[dict], project_rows: list[dic
             "sector": row["requester_sector"],
         },
         "custom_form_responses": [
-            {"response_id": r["id"], "custom_form_version_id": r["number"]} for r in form_responses
+            {"response_id": r["id"], "custom_form_version_id": r["number"]}
+            for r in json_value(row["form_responses"])
         ],
         "last_public_note": note(row["last_public_note"]),
-        "projects": booking_projects(project_rows),
+        "projects": booking_projects(json_value(row["projects"])),
         **change_times(row),
     }
 

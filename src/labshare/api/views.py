@@ -48,18 +48,6 @@ def detail_view(request: HttpRequest) -> bool:
     return optional_choice(request.GET, "view", BOOKING_VIEWS, default="list") == "detail"
 
 
-def booking_details(rows: list[dict]) -> list[dict]:
-    """A page of booking rows, shaped as details: the page's form responses and projects are
-    read in one statement each, never one per booking."""
-    ids = [row["id"] for row in rows]
-    form_responses = queries.bookings_form_responses(ids)
-    projects = queries.bookings_projects(ids)
-    return [
-        shapes.booking_detail(row, form_responses.get(row["id"], []), projects.get(row["id"], []))
-        for row in rows
-    ]
-
-
 def labs_of_account_parameter(request: ApiRequest, parameter: str) -> list[int]:
     """The token's labs, narrowed to those in the account the parameter names, if any."""
     account_id = optional_id(request.GET, parameter, "account")
@@ -162,7 +150,7 @@ def bookings(request: ApiRequest) -> HttpResponse:
                 lambda limit, offset, after_id: fetch(labs, filters, limit, offset, after_id, total=total),
             )
         ),
-        booking_details if detailed else each(shapes.booking_item),
+        each(shapes.booking_detail if detailed else shapes.booking_item),
         starts_name=f"bookings:{detailed}",
     )
 
@@ -228,7 +216,7 @@ def equipment_bookings(request: ApiRequest, equipment_id: str) -> HttpResponse:
         [equipment_pk, labs, filters],
         lambda: queries.equipment_bookings_count(equipment_pk, labs, filters),
         lambda page, _total, _starts: page_rows(equipment_pk, labs, filters, page),
-        booking_details if detailed else each(shapes.equipment_booking_item),
+        each(shapes.booking_detail if detailed else shapes.equipment_booking_item),
         missing=NotFound("equipment", equipment_pk),
     )
 

@@ -13,7 +13,7 @@ import orjson
 from django.http import HttpResponse
 
 from labshare.accounts.models import Group, User
-from labshare.api import queries, shapes
+from labshare.api import details
 from labshare.api.auth import ApiRequest, api_write_view
 from labshare.api.errors import ApiError, BadParameter, NotFound, json_response
 from labshare.api.idempotency import idempotent
@@ -152,9 +152,7 @@ def visible(model, pk: int | None, parameter: str, thing: str, **rules_):
 
 
 def booking_body(booking_pk: int, lab_id: int) -> dict:
-    row = queries.booking(booking_pk, frozenset([lab_id]))
-    form_responses = queries.booking_form_responses(booking_pk)
-    return shapes.booking_detail(row, form_responses, queries.booking_projects(booking_pk))
+    return details.booking(booking_pk, frozenset([lab_id]))
 
 
 def booking_answer(request: ApiRequest, booking: Booking, status: int = 200) -> HttpResponse:
