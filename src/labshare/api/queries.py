@@ -371,6 +371,7 @@ def booking_detail_columns(vendor: str) -> str:
     return f"{BOOKING_COLUMNS},\n       {form_responses} AS form_responses,\n       {projects} AS projects"
 
 
+@cache
 def booking_statement(vendor: str) -> str:
     return BOOKING.format(columns=booking_detail_columns(vendor))
 
