@@ -152,8 +152,8 @@ CACHES = {
 }
 
 # Outages (labshare/outages.py; README: Running in production). PostgreSQL: a connection
-# attempt gives up after 3 s, and Django's health check drops a broken persistent
-# connection before it is reused. Redis: a cache call gives up after 0.25 s and then
+# attempt gives up after 3 s, and Django's health check (labshare/postgresql) drops a broken
+# persistent connection before it is reused. Redis: a cache call gives up after 0.25 s and then
 # misses, so the API answers from the database; the rate limits count in "local" meanwhile.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"]["connect_timeout"] = 3
@@ -181,6 +181,10 @@ for number, replica_url in enumerate(DATABASE_REPLICA_URLS, start=1):
     DATABASES[f"replica_{number}"] = replica
 if DATABASE_REPLICA_URLS:
     DATABASE_ROUTERS = ["labshare.replicas.ReplicaRouter"]
+# Django's PostgreSQL backend with a health check that sends nothing while the socket is quiet.
+for database in DATABASES.values():
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        database["ENGINE"] = "labshare.postgresql"
 
 AUTH_USER_MODEL = "accounts.User"
 # django-axes refuses a locked address or account before the password is even checked.
