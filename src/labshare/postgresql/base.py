@@ -16,7 +16,7 @@ from psycopg import pq
 class DatabaseWrapper(base.DatabaseWrapper):
     def is_usable(self) -> bool:
         connection = self.connection
-        if connection.closed or connection.broken:
+        if connection is None or connection.closed or connection.broken:
             return False
         idle = connection.info.transaction_status == pq.TransactionStatus.IDLE
         if idle and not arrived(connection.fileno()):
