@@ -6,7 +6,7 @@ import time_machine
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
-from labshare.api.auth import TOKEN_CACHE_SECONDS, checksum
+from labshare.api.auth import TOKEN_CACHE_SECONDS, Token, checksum
 from labshare.oauth.models import Authorisation
 from labshare.oauth.tokens import authorise
 
@@ -75,3 +75,16 @@ def test_it_accepts_the_scheme_in_any_case(alice_token, client):
 def test_it_says_a_token_is_invalid_when_it_never_existed(db, api):
     response = api("/v1/user", "x" * 30)
     assert response.json()["error_description"] == "The access token is invalid"
+
+
+def test_a_tokens_accounts_are_its_labs_and_those_they_sit_in_ascending():
+    token = Token(
+        user_id=1,
+        scopes=frozenset({"read_accounts"}),
+        expires=0,
+        lab_ids=[5, 9, 12],
+        departments=[3, None, 3],
+        organisations=[1, 1, 2],
+    )
+    assert token.account_ids == [1, 2, 3, 5, 9, 12]
+    assert token.accounts == frozenset({1, 2, 3, 5, 9, 12})

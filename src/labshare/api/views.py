@@ -57,7 +57,7 @@ def labs_of_account_parameter(request: ApiRequest, parameter: str) -> list[int]:
 
 
 def labs_under_account(request: ApiRequest, account_id: int, parameter: str) -> list[int]:
-    if account_id not in request.token.account_ids:
+    if account_id not in request.token.accounts:
         raise NotFound("account", account_id, parameter)
     return request.token.labs_under(account_id)
 
@@ -105,7 +105,7 @@ def each(shape: Callable[[dict], dict]) -> Callable[[list[dict]], list]:
 
 @api_view(scopes=("read_accounts",))
 def accounts(request: ApiRequest) -> HttpResponse:
-    account_ids = sorted(request.token.account_ids)
+    account_ids = request.token.account_ids
     filters = updated_since_filter(request)
     return paginated(
         request,
@@ -120,7 +120,7 @@ def accounts(request: ApiRequest) -> HttpResponse:
 @api_view(scopes=("read_accounts",))
 def account(request: ApiRequest, account_id: str) -> HttpResponse:
     account_pk = record_id(account_id, "account")
-    record = details.account(account_pk, sorted(request.token.account_ids))
+    record = details.account(account_pk, request.token.account_ids)
     if record is None:
         raise NotFound("account", account_pk)
     return json_response(record)
