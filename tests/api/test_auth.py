@@ -87,4 +87,3 @@ def test_a_tokens_accounts_are_its_labs_and_those_they_sit_in_ascending():
         organisations=[1, 1, 2],
     )
     assert token.account_ids == [1, 2, 3, 5, 9, 12]
-    assert token.accounts == frozenset({1, 2, 3, 5, 9, 12})

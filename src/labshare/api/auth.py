@@ -66,10 +66,6 @@ class Token:
         """The labs, and the departments and organisations they sit in, ascending."""
         return sorted({i for i in (*self.lab_ids, *self.departments, *self.organisations) if i is not None})
 
-    @cached_property
-    def accounts(self) -> frozenset[int]:
-        return frozenset(self.account_ids)
-
     def labs_under(self, account_id: int) -> list[int]:
         """The authorised labs that are, or sit in, the given account."""
         return [

@@ -51,7 +51,7 @@ def id_array(ids: Iterable[int]) -> str:
 
 @lru_cache(maxsize=1024)
 def array_literal(ids: tuple[int, ...]) -> str:
-    """Built once for each set of ids: a token's hundreds of labs, on every request of its."""
+    """Cached: a token's hundreds of labs are written into every statement of its requests."""
     return f"'{{{','.join(map(str, map(int, ids)))}}}'::bigint[]"
 
 

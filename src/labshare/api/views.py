@@ -57,9 +57,11 @@ def labs_of_account_parameter(request: ApiRequest, parameter: str) -> list[int]:
 
 
 def labs_under_account(request: ApiRequest, account_id: int, parameter: str) -> list[int]:
-    if account_id not in request.token.accounts:
+    # Every account the token may read has a lab under it (or is one).
+    labs = request.token.labs_under(account_id)
+    if not labs:
         raise NotFound("account", account_id, parameter)
-    return request.token.labs_under(account_id)
+    return labs
 
 
 def paginated(
