@@ -224,6 +224,27 @@ def test_a_record_deleted_or_moved_before_the_reader_leaves_its_lab_reads_as_del
     ]
 
 
+@pytest.mark.parametrize("limit", [1, 100])
+def test_a_record_deleted_after_the_reader_leaves_its_lab_reads_as_deleted_however_the_pages_cut(
+    changes, follow, alice, alice_token, optics_lab, limit
+):
+    """The lab's expansion no longer holds it: its own deletion, read on a later page than the
+    loss when the expansion is cut, says it went."""
+    laser, lens, prism = (
+        Equipment.objects.create(lab=optics_lab, name=name) for name in ("Laser", "Lens", "Prism")
+    )
+    cursor = now(changes, alice_token)
+    Membership.objects.filter(user=alice, lab=optics_lab).delete()
+    laser_id = laser.pk
+    laser.delete()
+    seen, _ = follow(alice_token, cursor, types="equipment", limit=limit)
+    assert summary(seen) == [
+        ("equipment", lens.pk, "deleted"),
+        ("equipment", prism.pk, "deleted"),
+        ("equipment", laser_id, "deleted"),
+    ]
+
+
 def test_deletions_in_labs_the_reader_never_had_stay_unseen(changes, follow, alice_token, bob, chemistry_lab):
     nmr = Equipment.objects.create(lab=chemistry_lab, name="NMR")
     cursor = now(changes, alice_token)

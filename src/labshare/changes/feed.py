@@ -171,8 +171,8 @@ APPLICATION_ACCESS_CHANGES = """(c.type = 'memberships' AND EXISTS (SELECT 1 FRO
 # the access changes: migrations/0003).
 ACCESS_CHANGED_LABS = """
 SELECT DISTINCT c.lab_id FROM changes_change c
-WHERE c.type IN ('memberships', 'authorisations') AND (c.txid, c.id) > (%s, %s) AND (c.txid, c.id) <= (%s, %s)
-    AND ({access})
+WHERE c.type IN ('memberships', 'authorisations') AND (c.txid, c.id) {after} (%s, %s)
+    AND (c.txid, c.id) <= (%s, %s) AND ({access})
 """
 LAB_ACCOUNTS = """
 SELECT lab.id, lab.department_id, lab.organisation_id FROM accounts_account lab WHERE lab.id {labs}
@@ -377,13 +377,14 @@ def expand(row: dict, page: Page, start: tuple[int, int] | None) -> tuple[int, i
 def access_changed_labs(
     reader: Reader | ApplicationReader | None, start: Position, bound: Position
 ) -> set[int]:
-    """The labs whose access changed for the reader after `start`, up to `bound`."""
+    """The labs whose access changed for the reader after `start`, up to `bound`: the change
+    `start` stopped in the middle of too, as the rest of it is yet to be read."""
     if reader is None:
         return set()
     access, parameters = reader.access_condition()
     if not access:
         return set()
-    statement = ACCESS_CHANGED_LABS.format(access=access)
+    statement = ACCESS_CHANGED_LABS.format(access=access, after=">" if start.part is None else ">=")
     rows = fetch_all(statement, [*start.key(), *bound.key(), *parameters])
     return {row["lab_id"] for row in rows}
 
